@@ -1,0 +1,1 @@
+"""Benchmarks of the listener; run with `python -m bench run …` (never as tests)."""

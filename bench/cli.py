@@ -1,0 +1,209 @@
+"""`python -m bench run --engine sqlite|postgres --preload N --mode single|batch
+--clients C --seconds S [--server-processes P]`: start `crmdp serve` on a fresh
+database, preload it, drive it over HTTP, measure the raw-SQL ceiling on the same
+database, and print a table and, last, one JSON line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+from bench import ceiling
+from bench.database import CRMDP, ROOT, fresh_database, preload
+from bench.load import drive
+
+SENDER = "bench@example.com"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def default_processes(engine: str) -> int:
+    # SQLite has one writer at a time: one process with threads avoids the
+    # cross-process lock hand-over; PostgreSQL writes in parallel, so one process
+    # per core and a little more to cover waits on the database.
+    return 1 if engine == "sqlite" else max(2, 2 * (os.cpu_count() or 1))
+
+
+def wait_until_up(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=2).read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("crmdp serve did not come up")
+
+
+def run(args: argparse.Namespace) -> dict[str, object]:
+    root = Path(os.environ.get("BENCH_DIR", Path(tempfile.gettempdir()) / "crmdp-bench"))
+    database = fresh_database(args.engine, root)
+    server = None
+    try:
+        org = json.loads(
+            database.crmdp("org", "create", "--name", "Bench", "--owner", SENDER, "--json")
+        )
+        listener = json.loads(
+            database.crmdp("listener", "create", "--org", "Bench", "--name", "Bench", "--json")
+        )
+        raw = database.connect()
+        mark = "?" if args.engine == "sqlite" else "%s"
+        owner_id = raw.execute(
+            f"SELECT id FROM orgs_user WHERE email = {mark}", (SENDER,)
+        ).fetchone()[0]
+        raw.close()
+        ctx = ceiling.Context(org["id"], owner_id, listener["id"])
+        preload_seconds = preload(database, org["id"], owner_id, args.preload)
+
+        processes = args.server_processes or default_processes(args.engine)
+        port = free_port()
+        server = subprocess.Popen(
+            [
+                *CRMDP,
+                "serve",
+                "--no-worker",
+                "--no-migrate",
+                "--port",
+                str(port),
+                "--processes",
+                str(processes),
+                "--threads",
+                str(args.threads),
+            ],
+            env=database.env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE if not args.verbose else None,
+        )
+        wait_until_up(port)
+        batch = 100 if args.mode == "batch" else 1
+        tag = uuid.uuid4().hex[:6]
+        # Warm up: imports, connections, caches.
+        drive(
+            port,
+            listener["url"],
+            SENDER,
+            clients=args.clients,
+            seconds=2,
+            batch=batch,
+            preload=args.preload,
+            run_tag=tag + "w",
+        )
+        result = drive(
+            port,
+            listener["url"],
+            SENDER,
+            clients=args.clients,
+            seconds=args.seconds,
+            batch=batch,
+            preload=args.preload,
+            run_tag=tag,
+        )
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+        server = None
+
+        ceiling_seconds = max(3.0, args.seconds / 2)
+        row_wise = ceiling.measure(
+            database,
+            ctx,
+            clients=args.clients,
+            seconds=ceiling_seconds,
+            batch=batch,
+            preload=args.preload,
+            run_tag=tag + "r",
+            set_wise=False,
+        )
+        set_based = ceiling.measure(
+            database,
+            ctx,
+            clients=args.clients,
+            seconds=ceiling_seconds,
+            batch=100,
+            preload=args.preload,
+            run_tag=tag + "s",
+            set_wise=True,
+        )
+        the_ceiling = set_based if args.mode == "batch" else row_wise
+        summary: dict[str, object] = {
+            "engine": args.engine,
+            "preload": args.preload,
+            "mode": args.mode,
+            "clients": args.clients,
+            "server_processes": processes,
+            "actions_per_s": round(result.actions_per_s, 1),
+            "p50_ms": round(result.percentile(0.50), 2),
+            "p99_ms": round(result.percentile(0.99), 2),
+            "ceiling_actions_per_s": round(the_ceiling, 1),
+            "ratio_to_ceiling": round(result.actions_per_s / the_ceiling, 3)
+            if the_ceiling
+            else None,
+            "errors": result.errors,
+        }
+        rows = [
+            (
+                "engine / preload",
+                f"{args.engine} / {args.preload:,} customers (loaded in {preload_seconds:.1f} s)",
+            ),
+            (
+                "mode / clients",
+                f"{args.mode} ({batch} per request) / {args.clients} client threads",
+            ),
+            ("server", f"crmdp serve --processes {processes} --threads {args.threads}"),
+            (
+                "requests / actions",
+                f"{result.requests:,} / {result.actions:,} in {result.seconds:.1f} s",
+            ),
+            ("listener actions/s", f"{result.actions_per_s:,.0f}"),
+            (
+                "latency p50 / p99",
+                f"{result.percentile(0.5):.1f} ms / {result.percentile(0.99):.1f} ms per request",
+            ),
+            ("errors", str(result.errors)),
+            ("raw SQL row-wise", f"{row_wise:,.0f} actions/s"),
+            ("raw SQL set-based", f"{set_based:,.0f} actions/s"),
+            (
+                "ratio to ceiling",
+                f"{summary['ratio_to_ceiling']} (vs {'set-based' if batch > 1 else 'row-wise'})",
+            ),
+        ]
+        width = max(len(label) for label, _ in rows)
+        for label, value in rows:
+            print(f"{label:<{width}}  {value}")
+        return summary
+    finally:
+        if server is not None:
+            server.kill()
+        if not args.keep:
+            database.drop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    verbs = parser.add_subparsers(dest="verb", required=True)
+    runner = verbs.add_parser("run", help="one benchmark run")
+    runner.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
+    runner.add_argument("--preload", type=int, default=0)
+    runner.add_argument("--mode", choices=["single", "batch"], default="single")
+    runner.add_argument("--clients", type=int, default=4)
+    runner.add_argument("--seconds", type=float, default=20)
+    runner.add_argument("--server-processes", type=int, default=None)
+    runner.add_argument("--threads", type=int, default=4, help="threads per server process")
+    runner.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    runner.add_argument("--verbose", action="store_true", help="show the server's log")
+    args = parser.parse_args()
+    summary = run(args)
+    print(json.dumps(summary))

@@ -1,0 +1,57 @@
+"""The benchmark's actions: add-contact, half of them duplicates of known customers."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from bench.database import email_of, phone_of
+
+
+@dataclass
+class Identity:
+    email: str
+    phone: str
+
+
+class Workload:
+    """Deterministic per client: new customers are unique across clients and runs."""
+
+    def __init__(self, client: int, preload: int, run_tag: str, seed: int = 7) -> None:
+        self.client = client
+        self.preload = preload
+        self.tag = run_tag
+        self.random = random.Random(seed * 1000 + client)
+        self.created: list[Identity] = []
+        self.counter = 0
+
+    def _new(self) -> Identity:
+        self.counter += 1
+        n = self.client * 10_000_000 + self.counter
+        return Identity(f"n{n}.{self.tag}@bench.example", f"+8491{n % 10**8:08d}"[:13])
+
+    def _known(self) -> Identity | None:
+        if self.preload:
+            n = self.random.randint(1, self.preload)
+            return Identity(email_of(n), phone_of(n))
+        if self.created:
+            return self.random.choice(self.created)
+        return None
+
+    def action(self) -> dict[str, Any]:
+        known = self._known() if self.random.random() < 0.5 else None
+        if known is None:
+            identity = self._new()
+            self.created.append(identity)
+            data = {
+                "name": f"Bench {self.counter}",
+                "lastname": "Client",
+                "emails": [{"type": "Work", "value": identity.email}],
+                "phones": [{"type": "Mobile", "value": identity.phone}],
+            }
+        elif self.random.random() < 0.5:  # a duplicate matched on email
+            data = {"name": "Again", "emails": [{"value": known.email}]}
+        else:  # a duplicate matched on phone
+            data = {"name": "Again", "phones": [{"value": known.phone}]}
+        return {"actionType": "add-contact", "data": data}

@@ -1,0 +1,3 @@
+from crmdp.cli import main
+
+main()

@@ -1,0 +1,128 @@
+"""Inserting and reading model rows without the ORM's query compiler, for the
+listener's hot path only.
+
+Django compiles every query anew; for the few statements a listener request runs
+each time (find the listener, check the sender, read keys, insert the customer,
+its keys, history lines, the delivery row) compiling costs far more than running
+them: 0.3 to 0.8 ms each against about 0.02 ms of SQLite. These helpers build
+each statement's text once per model and shape, from the model's own metadata,
+and convert values with the fields' own `get_db_prep_save`, so they stay right
+when a model changes. Everything else uses the ORM.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from typing import Any, TypeVar
+
+from django.db import connection
+from django.db.models import Field, Model
+
+M = TypeVar("M", bound=Model)
+
+
+@cache
+def _columns(model: type[Model], with_pk: bool) -> tuple[Field[Any, Any], ...]:
+    return tuple(field for field in model._meta.concrete_fields if with_pk or not field.primary_key)
+
+
+@cache
+def _insert_sql(model: type[Model], with_pk: bool, rows: int, returning: bool) -> str:
+    quote = connection.ops.quote_name
+    fields = _columns(model, with_pk)
+    marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} "
+        f"({', '.join(quote(field.column) for field in fields)}) "
+        f"VALUES {', '.join([marks] * rows)}"
+    )
+    if returning:
+        sql += f" RETURNING {quote(model._meta.pk.column)}"
+    return sql
+
+
+_CHUNK = 200  # rows per statement: well under SQLite's parameter limit
+
+
+def insert(objects: Sequence[M], *, return_ids: bool = False) -> Sequence[M]:
+    """INSERT `objects` (all of one model) in as few statements as it takes.
+
+    Objects without a primary key get one from the database; with `return_ids`
+    it is set on them (RETURNING, which SQLite ≥ 3.35 and PostgreSQL have)."""
+    if not objects:
+        return objects
+    model = type(objects[0])
+    with_pk = objects[0].pk is not None
+    fields = _columns(model, with_pk)
+    with connection.cursor() as cursor:
+        for start in range(0, len(objects), _CHUNK):
+            chunk = objects[start : start + _CHUNK]
+            params: list[Any] = []
+            for obj in chunk:
+                for field in fields:
+                    value = field.pre_save(obj, add=True)
+                    params.append(field.get_db_prep_save(value, connection))
+            returning = return_ids and not with_pk
+            cursor.execute(_insert_sql(model, with_pk, len(chunk), returning), params)
+            if returning:
+                for obj, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
+                    obj.pk = pk
+            for obj in chunk:
+                obj._state.adding = False
+                obj._state.db = connection.alias
+    return objects
+
+
+def select(model: type[M], sql: str, params: Sequence[Any]) -> list[M]:
+    """Model instances from a hand-written SELECT of all the model's columns, in
+    their order (write `SELECT {columns(model)} FROM …`)."""
+    return [found for (found,) in select_many((model,), sql, params)]
+
+
+def select_many(
+    models: tuple[type[Model], ...], sql: str, params: Sequence[Any]
+) -> list[tuple[Any, ...]]:
+    """Instances of several models from each row of a hand-written SELECT (a join),
+    whose columns are those of `columns(model)` for each model in turn."""
+    shapes = []
+    for model in models:
+        fields = _columns(model, True)
+        shapes.append(
+            (model, [field.attname for field in fields], [_converters(f) for f in fields])
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    found = []
+    for row in rows:
+        position, instances = 0, []
+        for model, names, converters in shapes:
+            values = list(row[position : position + len(names)])
+            for index, functions in enumerate(converters):
+                for convert in functions:
+                    values[index] = convert(values[index], None, connection)
+            instances.append(model.from_db(connection.alias, names, values))
+            position += len(names)
+        found.append(tuple(instances))
+    return found
+
+
+def _converters(field: Field[Any, Any]) -> list[Any]:
+    """The backend's and the field's own converters of a column's raw values."""
+    column = field_expression(field)
+    return [*connection.ops.get_db_converters(column), *column.get_db_converters(connection)]
+
+
+@cache
+def field_expression(field: Field[Any, Any]) -> Any:
+    """What a converter expects as its expression argument: the field's column."""
+    return field.get_col(field.model._meta.db_table)
+
+
+@cache
+def columns(model: type[Model], alias: str = "") -> str:
+    """`"t"."id", "t"."name", …`: every column of `model`, in the order `select` reads."""
+    quote = connection.ops.quote_name
+    prefix = f"{quote(alias)}." if alias else ""
+    return ", ".join(f"{prefix}{quote(field.column)}" for field in _columns(model, True))

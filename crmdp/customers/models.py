@@ -1,0 +1,135 @@
+"""Customers: contacts (people), accounts (companies) and leads, and their keys."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from crmdp.orgs.models import CatalogItem, Org, User, UserGroup
+
+
+class Kind(models.TextChoices):
+    CONTACT = "contact"
+    ACCOUNT = "account"
+    LEAD = "lead"
+
+
+CODE_PREFIX = {Kind.CONTACT: "PID", Kind.ACCOUNT: "CID", Kind.LEAD: "LID"}
+
+
+class Space(models.TextChoices):
+    """Where matching looks: contacts and accounts match each other; leads only leads."""
+
+    CUSTOMERS = "c"
+    LEADS = "l"
+
+
+def space_of(kind: str) -> Space:
+    return Space.LEADS if kind == Kind.LEAD else Space.CUSTOMERS
+
+
+class Gender(models.IntegerChoices):
+    MALE = 0
+    FEMALE = 1
+    OTHER = 2
+
+
+class PermitStatus(models.IntegerChoices):
+    EVERYBODY = 1, "everybody"
+    OWNER = 2, "only the owner"
+    OWNER_AND_GROUP = 3, "owner and group"
+    OWNER_AND_USERS = 4, "owner and users"
+
+
+class Customer(models.Model):
+    """A contact, account or lead.
+
+    Its code is the prefix of its kind and its id (`PID-41`): ids are never reused,
+    so codes are not either. Emails, phones, addresses, IM handles, websites and tags
+    are small lists kept in JSON on the row; what customers are *found* by lives in
+    CustomerKey, indexed.
+    """
+
+    org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="customers")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    name = models.CharField(max_length=500)
+    lastname = models.CharField(max_length=500, blank=True)
+    title = models.CharField(max_length=500, blank=True)
+    passport = models.CharField(max_length=200, blank=True)
+    gender = models.PositiveSmallIntegerField(choices=Gender.choices, default=Gender.OTHER)
+    bg_info = models.TextField(blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    contact_id = models.CharField(max_length=200, blank=True)  # the sender's own id
+
+    # [{"type": "Work", "value": "a@b.com", "normalized": "a@b.com" | null}]
+    emails = models.JSONField(default=list, blank=True)
+    # [{"type": "Mobile", "value": "0905 000 001", "e164": "+84905000001" | null}]
+    phones = models.JSONField(default=list, blank=True)
+    # [{"type", "street", "city", "state", "zip", "country": {"code", "name"} | null}]
+    addresses = models.JSONField(default=list, blank=True)
+    im = models.JSONField(default=list, blank=True)  # [{"protocol", "value"}]
+    websites = models.JSONField(default=list, blank=True)  # [{"value"}]
+    tags = models.JSONField(default=list, blank=True)  # ["vip", "webhook"]
+    custom_fields = models.JSONField(default=dict, blank=True)  # {definition id: value}
+
+    source = models.ForeignKey(
+        CatalogItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    owner = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    permit_status = models.PositiveSmallIntegerField(
+        choices=PermitStatus.choices, default=PermitStatus.EVERYBODY
+    )
+    permit_group = models.ForeignKey(
+        UserGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    permit_users = models.ManyToManyField(User, blank=True, related_name="+")
+
+    company = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    company_lead = models.CharField(max_length=500, blank=True)  # leads: free text
+
+    created_by_listener = models.ForeignKey(
+        "listeners.Listener", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["org", "kind", "-id"], name="customer_list"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.display_name}"
+
+    @property
+    def code(self) -> str:
+        return f"{CODE_PREFIX[Kind(self.kind)]}-{self.id}"
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.name} {self.lastname}".strip()
+
+
+class CustomerKey(models.Model):
+    """A normalised value a customer is found by: `email:a@b.com`, `phone:+8490…`,
+    `passport:B1234`, `contactid:77`, `name:huy nguyen`, and `tag:vip` for filters.
+
+    Matching reads only this table, through one index, so it costs the same with a
+    hundred customers or a million. Keys are not unique: two records may share an
+    email after an update, and matching picks the oldest.
+    """
+
+    org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=300)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="keys")
+
+    class Meta:
+        indexes = [models.Index(fields=["org", "key"], name="customer_key_lookup")]
+
+    def __str__(self) -> str:
+        return self.key

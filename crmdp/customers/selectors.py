@@ -1,0 +1,152 @@
+"""Reading customers as a given user may see them (SPEC §1 permits, §9 search)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+
+from crmdp.customers import keys as keymod
+from crmdp.customers.matching import parse_code
+from crmdp.customers.models import Customer, CustomerKey
+from crmdp.history.models import HistoryEntry
+from crmdp.history.selectors import timeline
+from crmdp.lib.values import read_email, read_phone
+from crmdp.orgs.models import Membership, User, UserGroup
+
+# Above every character: "name:huy" ≤ key < "name:huy\U0010ffff" is a prefix
+# search the (org, key) index answers on both engines (keys compare bytewise).
+_TOP = "\U0010ffff"
+M = TypeVar("M", bound=Model)
+
+
+def permitted(queryset: QuerySet[M], membership: Membership) -> QuerySet[M]:
+    """Only the records whose permit lets this member see them (SPEC §1); owners
+    and admins see all. Works for any model with owner, permit_status,
+    permit_group and permit_users, as customers, deals and notes have."""
+    if membership.sees_everything:
+        return queryset
+    user: User = membership.user
+    model: Any = queryset.model
+    in_group = UserGroup.members.through.objects.filter(
+        usergroup_id=OuterRef("permit_group_id"), user_id=user.id
+    )
+    # The auto-created through table names its columns <model>_id and user_id.
+    named = model.permit_users.through.objects.filter(
+        **{f"{model._meta.model_name}_id": OuterRef("id"), "user_id": user.id}
+    )
+    return queryset.filter(
+        Q(permit_status=1)
+        | Q(owner_id=user.id)
+        | (Q(permit_status=3) & Exists(in_group))
+        | (Q(permit_status=4) & Exists(named))
+    )
+
+
+def visible_customers(membership: Membership) -> QuerySet[Customer]:
+    queryset = Customer.objects.filter(org_id=membership.org_id)
+    return permitted(queryset, membership)
+
+
+def search_customers(
+    membership: Membership,
+    *,
+    email: str | None = None,
+    phone: str | None = None,
+    passport: str | None = None,
+    q: str | None = None,
+) -> QuerySet[Customer]:
+    """Customers found by exact email, phone or passport, or by `q`: a code, an
+    email, a phone, or the start of a name. Every branch is an index lookup."""
+    queryset = visible_customers(membership)
+    org = membership.org
+    key_filters: list[Q] = []
+    if email:
+        read = read_email(email).value
+        key_filters.append(Q(key=keymod.email_key(read)) if read.normalized else Q(pk__in=[]))
+    if phone:
+        key_filters.append(Q(key=keymod.phone_key(read_phone(phone, org.phone_region).value)))
+    if passport:
+        key = keymod.passport_key(passport)
+        key_filters.append(Q(key=key) if key else Q(pk__in=[]))
+    for key_filter in key_filters:
+        queryset = queryset.filter(
+            Exists(
+                CustomerKey.objects.filter(key_filter, org_id=org.id, customer_id=OuterRef("id"))
+            )
+        )
+    if q and q.strip():
+        queryset = queryset.filter(_matches_q(org.id, q.strip(), org.phone_region))
+    return queryset
+
+
+def _matches_q(org_id: int, q: str, region: str) -> Q:
+    code = parse_code(q)
+    if code is not None:
+        return Q(kind=code[0], id=code[1])
+    alternatives = Q()
+    email = read_email(q).value
+    if email.normalized:
+        alternatives |= Q(key=keymod.email_key(email))
+    phone = read_phone(q, region).value
+    if phone.e164:
+        alternatives |= Q(key=keymod.phone_key(phone))
+    name = keymod.name_key(q)
+    if name:
+        alternatives |= Q(key__gte=name, key__lt=name + _TOP)
+        full = keymod.full_name_key(q, "")
+        if full:
+            alternatives |= Q(key__gte=full, key__lt=full + _TOP)
+    return Q(
+        Exists(CustomerKey.objects.filter(alternatives, org_id=org_id, customer_id=OuterRef("id")))
+    )
+
+
+def customer_list(
+    membership: Membership,
+    *,
+    kinds: Sequence[str],
+    q: str | None = None,
+    source_id: int | None = None,
+    tag: str | None = None,
+    owner_id: int | None = None,
+) -> QuerySet[Customer]:
+    """A list page of customers of `kinds`, newest first: the search of
+    `search_customers` narrowed by source, tag (through its key, indexed) and owner."""
+    queryset = search_customers(membership, q=q).filter(kind__in=list(kinds))
+    if source_id is not None:
+        queryset = queryset.filter(source_id=source_id)
+    if owner_id is not None:
+        queryset = queryset.filter(owner_id=owner_id)
+    if tag and tag.strip():
+        tagged = CustomerKey.objects.filter(
+            org_id=membership.org_id, key=keymod.tag_key(tag), customer_id=OuterRef("id")
+        )
+        queryset = queryset.filter(Exists(tagged))
+    return queryset.select_related("source", "owner", "company").order_by("-id")
+
+
+def visible_customer(membership: Membership, code: str, kinds: Sequence[str]) -> Customer | None:
+    """The customer with this code (`PID-41`) if it is one of `kinds` and the member
+    may see it; None otherwise, so that "not yours" and "no such" look alike."""
+    parsed = parse_code(code)
+    if parsed is None or parsed[0] not in kinds:
+        return None
+    return (
+        visible_customers(membership)
+        .select_related("source", "owner", "permit_group", "company", "created_by_listener")
+        .prefetch_related("permit_users")
+        .filter(kind=parsed[0], id=parsed[1])
+        .first()
+    )
+
+
+def company_members(membership: Membership, account: Customer) -> QuerySet[Customer]:
+    """The contacts of an account that the member may see."""
+    return visible_customers(membership).filter(company=account).order_by("name", "id")
+
+
+def customer_history(membership: Membership, customer: Customer) -> QuerySet[HistoryEntry]:
+    """A customer's timeline as this member may see it, newest first."""
+    return timeline(membership).filter(customer=customer)

@@ -1,0 +1,167 @@
+"""Reading an add-deal payload: catalog names resolved, values parsed (SPEC §4-5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from crmdp.customers.reading import CustomerInput, read_contact_type, read_customer
+from crmdp.lib.issues import ActionFailed, Issue, Notes, join_path
+from crmdp.lib.values import aware, name_key, read_datetime, read_decimal
+from crmdp.listeners.schemas import AddDeal
+from crmdp.orgs.custom_fields import read_custom_fields
+from crmdp.orgs.directory import OrgDirectory
+from crmdp.orgs.models import CatalogItem, CatalogKind, User, UserGroup
+from crmdp.orgs.permits import Permit, read_permit
+
+_MAX_DEAL_ID = 2**63 - 1
+_NAME_LENGTH = 500  # Deal.name's max_length (PostgreSQL refuses longer, SQLite would keep it)
+_DEAL_VALUE_LIMIT = Decimal(10) ** 16  # Deal.value: max_digits=20, decimal_places=4
+
+
+@dataclass
+class DealCustomer:
+    data: CustomerInput
+    lead: bool  # contactType "lead": looked for (and created) among leads
+
+
+@dataclass
+class DealInput:
+    """An add-deal payload, read: catalog names resolved, values parsed."""
+
+    path: str
+    deal_id: int | None = None
+    deal_id_given: str | None = None
+    name: str | None = None
+    value: Decimal | None = None
+    currency: CatalogItem | None = None
+    description: str | None = None
+    stage: CatalogItem | None = None
+    stage_problem: Issue | None = None  # an unknown stage fails the action when run
+    close_date: datetime | None = None
+    category: CatalogItem | None = None
+    package: CatalogItem | None = None
+    owner_users: list[User] | None = None
+    owner_groups: list[UserGroup] | None = None
+    customer: DealCustomer | None = None
+    contacts: list[DealCustomer] = field(default_factory=list)
+    permit: Permit | None = None
+    custom_fields: dict[str, Any] = field(default_factory=dict)
+
+    def name_key(self) -> str | None:
+        return name_key(self.name) if self.name else None
+
+
+def read_deal(payload: AddDeal, directory: OrgDirectory, path: str, notes: Notes) -> DealInput:
+    if payload.name and len(payload.name) > _NAME_LENGTH:
+        raise ActionFailed(Issue(join_path(path, "name"), f"longer than {_NAME_LENGTH} characters"))
+    data = DealInput(path=path, name=payload.name, description=payload.description)
+    if payload.deal_id:
+        data.deal_id_given = payload.deal_id
+        # isdecimal, not isdigit: int() refuses "²"; 19 digits hold any dealId.
+        digits = payload.deal_id
+        if digits.isdecimal() and len(digits) <= 19 and int(digits) <= _MAX_DEAL_ID:
+            data.deal_id = int(payload.deal_id)
+        else:
+            notes.warn(join_path(path, "dealId"), "a dealId is a number; looked up by name instead")
+    if payload.value is not None:
+        value = read_decimal(payload.value)
+        if value.problem:
+            notes.warn(join_path(path, "value"), value.problem)
+        elif value.value is not None:
+            # Rounded as the column stores it; beyond the column (20 digits, 4 after the
+            # point) PostgreSQL would refuse the action and SQLite store what it cannot
+            # read back.
+            fits = abs(value.value) < _DEAL_VALUE_LIMIT
+            rounded = value.value.quantize(Decimal("0.0001")) if fits else None
+            if rounded is None or abs(rounded) >= _DEAL_VALUE_LIMIT:
+                notes.warn(
+                    join_path(path, "value"),
+                    "too large (at most 16 digits before the decimal point); ignored",
+                )
+            else:
+                data.value = rounded
+    if payload.close_date is not None:
+        moment = read_datetime(payload.close_date)
+        if moment.problem:
+            notes.warn(join_path(path, "closeDate"), moment.problem)
+        data.close_date = aware(moment.value) if moment.value else None
+    if payload.stage:
+        data.stage = directory.catalog(CatalogKind.STAGE, payload.stage)
+        if data.stage is None:
+            known = ", ".join(directory.catalog_names(CatalogKind.STAGE)) or "none defined"
+            data.stage_problem = Issue(
+                join_path(path, "stage"), f"no stage named {payload.stage!r}; known stages: {known}"
+            )
+    for kind, given, attribute in (
+        (CatalogKind.CURRENCY, payload.currency, "currency"),
+        (CatalogKind.CATEGORY, payload.category, "category"),
+        (CatalogKind.PACKAGE, payload.package, "package"),
+    ):
+        if given:
+            item = directory.catalog(kind, given)
+            if item is None:
+                known = ", ".join(directory.catalog_names(kind)) or "none defined"
+                notes.warn(
+                    join_path(path, attribute),
+                    f"no {kind} named {given!r} (known: {known}); skipped",
+                )
+            setattr(data, attribute, item)
+    owners = payload.owner_opportunity
+    if owners is not None:
+        where = join_path(path, "owner_opportunity")
+        if owners.users is not None:
+            data.owner_users = []
+            for index, email in enumerate(owners.users):
+                user = directory.user(email)
+                if user is None:
+                    notes.warn(
+                        join_path(where, "users", index),
+                        f"no active user {email!r} in this org; skipped",
+                    )
+                elif user not in data.owner_users:
+                    data.owner_users.append(user)
+        if owners.groups is not None:
+            data.owner_groups = []
+            for index, group_name in enumerate(owners.groups):
+                group = directory.group(group_name)
+                if group is None:
+                    notes.warn(
+                        join_path(where, "groups", index), f"no group named {group_name!r}; skipped"
+                    )
+                elif group not in data.owner_groups:
+                    data.owner_groups.append(group)
+    if payload.deal_with is not None:
+        data.customer = _read_deal_customer(
+            payload.deal_with, directory, join_path(path, "dealWith"), notes
+        )
+    for index, contact in enumerate(payload.contacts or []):
+        data.contacts.append(
+            _read_deal_customer(contact, directory, join_path(path, "contacts", index), notes)
+        )
+    if payload.permit is not None:
+        p = payload.permit
+        data.permit = read_permit(
+            p.status, p.group, p.users, directory, join_path(path, "permit"), notes
+        )
+    if payload.cus_fields:
+        data.custom_fields = read_custom_fields(
+            payload.cus_fields, "deal", directory, join_path(path, "cusFields"), notes
+        )
+    return data
+
+
+def _read_deal_customer(
+    payload: Any, directory: OrgDirectory, path: str, notes: Notes
+) -> DealCustomer:
+    lead = read_contact_type(payload.contact_type, join_path(path, "contactType"), notes) == "lead"
+    data = read_customer(
+        payload,
+        record_type="lead" if lead else "contact",
+        directory=directory,
+        path=path,
+        notes=notes,
+    )
+    return DealCustomer(data, lead)

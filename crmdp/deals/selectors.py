@@ -1,0 +1,120 @@
+"""Reading deals as a given member may see them (SPEC §1 permits), for the pages
+and the read API alike."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Value
+
+from crmdp.customers.models import Customer
+from crmdp.customers.selectors import permitted, visible_customers
+from crmdp.deals.models import Deal
+from crmdp.history.models import HistoryEntry
+from crmdp.history.selectors import timeline
+from crmdp.lib.values import name_key
+from crmdp.notes.selectors import visible_notes
+from crmdp.orgs.models import Membership
+
+# A dealId is a bigint: more digits than this cannot be one (and would overflow).
+_DEAL_ID_DIGITS = 18
+
+
+def visible_deals(membership: Membership) -> QuerySet[Deal]:
+    return permitted(Deal.objects.filter(org_id=membership.org_id), membership)
+
+
+def deal_number(text: str) -> int | None:
+    """A dealId as someone types it: `1234567890` or `#1234567890`."""
+    digits = text.strip().removeprefix("#").strip()
+    if digits.isascii() and digits.isdigit() and len(digits) <= _DEAL_ID_DIGITS:
+        return int(digits)
+    return None
+
+
+def deal_list(
+    membership: Membership,
+    *,
+    q: str | None = None,
+    stage_id: int | None = None,
+    owner_id: int | None = None,
+    category_id: int | None = None,
+    customer: Customer | None = None,
+) -> QuerySet[Deal]:
+    """A list page of deals, newest first. `q` finds a dealId, or any part of a
+    name in any case; `owner_id` is one of the deal's owner users (owner_opportunity).
+    Each deal says whether the member may see its customer (`customer_visible`)."""
+    deals = visible_deals(membership)
+    if membership.sees_everything:
+        deals = deals.annotate(customer_visible=Value(True))
+    else:
+        shown = visible_customers(membership).filter(id=OuterRef("customer_id"))
+        deals = deals.annotate(customer_visible=Exists(shown))
+    if q and q.strip():
+        found = Q(name_key__contains=name_key(q))
+        number = deal_number(q)
+        if number is not None:
+            found |= Q(id=number)
+        deals = deals.filter(found)
+    if stage_id is not None:
+        deals = deals.filter(stage_id=stage_id)
+    if category_id is not None:
+        deals = deals.filter(category_id=category_id)
+    if owner_id is not None:
+        owners = Deal.owner_users.through.objects.filter(deal_id=OuterRef("id"), user_id=owner_id)
+        deals = deals.filter(Exists(owners))
+    if customer is not None:
+        deals = deals.filter(_with_customer(customer))
+    return (
+        deals.select_related("stage", "currency", "category", "customer")
+        .prefetch_related("owner_users")
+        .order_by("-id")
+    )
+
+
+def _with_customer(customer: Customer) -> Q:
+    """The deal is with this customer (dealWith) or names it among its contacts."""
+    related = Deal.contacts.through.objects.filter(deal_id=OuterRef("id"), customer_id=customer.id)
+    return Q(customer_id=customer.id) | Q(Exists(related))
+
+
+def customer_deals(membership: Membership, customer: Customer) -> QuerySet[Deal]:
+    """The deals this member may see that are with a customer or name it, newest first."""
+    return (
+        visible_deals(membership)
+        .filter(_with_customer(customer))
+        .select_related("stage", "currency")
+        .order_by("-id")
+    )
+
+
+def _with_relations(deals: QuerySet[Deal]) -> QuerySet[Deal]:
+    return deals.select_related(
+        "stage",
+        "currency",
+        "category",
+        "package",
+        "customer",
+        "owner",
+        "permit_group",
+        "created_by_listener",
+    ).prefetch_related("owner_users", "owner_groups", "contacts", "permit_users")
+
+
+def deals_in_full(membership: Membership) -> QuerySet[Deal]:
+    """Deals with every relation the read API shows, and the notes this member may
+    see as `visible_notes` (newest first), for a page of deals at once."""
+    return _with_relations(visible_deals(membership)).prefetch_related(
+        Prefetch(
+            "notes", queryset=visible_notes(membership).order_by("-id"), to_attr="visible_notes"
+        )
+    )
+
+
+def visible_deal(membership: Membership, deal_id: int) -> Deal | None:
+    """The deal with this dealId, with its relations, if the member may see it; None
+    otherwise, so that "not yours" and "no such" look alike."""
+    return _with_relations(visible_deals(membership)).filter(id=deal_id).first()
+
+
+def deal_history(membership: Membership, deal: Deal) -> QuerySet[HistoryEntry]:
+    """A deal's timeline as this member may see it, newest first."""
+    return timeline(membership).filter(deal=deal)

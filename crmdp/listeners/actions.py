@@ -1,0 +1,393 @@
+"""The actions a listener accepts, and the dispatch table from `actionType` to each.
+
+An action is handled in two steps. Reading (the constructor) validates the payload
+against its schema and normalises every value; it needs no lock and runs before
+the request's write transaction opens. Running (`run`) matches and writes, inside
+the transaction, after the identity-key locks of the whole request are taken.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+from crmdp.customers.matching import parse_code
+from crmdp.customers.models import Kind, Space, space_of
+from crmdp.customers.reading import (
+    CustomerInput,
+    kind_for,
+    read_contact_type,
+    read_customer,
+    read_lookup,
+)
+from crmdp.customers.services import Linked, customer_add, customer_update, space_kinds
+from crmdp.deals.reading import read_deal
+from crmdp.deals.services import deal_save
+from crmdp.history.services import Writer
+from crmdp.lib.issues import Notes, fail, join_path
+from crmdp.lib.values import read_phone
+from crmdp.listeners import schemas
+from crmdp.listeners.results import Outcome, RecordRef, customer_ref
+from crmdp.messaging.services import sms_queue
+from crmdp.notes.services import NoteInput, note_on_customer, note_on_deal
+from crmdp.orgs.custom_fields import read_custom_fields
+from crmdp.orgs.directory import OrgDirectory
+from crmdp.orgs.models import CatalogItem, CatalogKind
+from crmdp.orgs.permits import Permit, read_permit
+from crmdp.tickets.services import TicketInput, ticket_add
+
+DEAL_SPACE = "d"  # deals are found by name; their lock keys live apart from customers'
+
+
+class Action(ABC):
+    """One action of a request: read on construction, then run."""
+
+    schema: ClassVar[type[schemas.Payload]]
+
+    def __init__(self, raw: Any, directory: OrgDirectory, path: str, notes: Notes) -> None:
+        self.path = path
+        self.read(schemas.read_payload(self.schema, raw, path, notes), directory, notes)
+
+    @abstractmethod
+    def read(self, payload: Any, directory: OrgDirectory, notes: Notes) -> None: ...
+
+    def lock_keys(self) -> list[str]:
+        """The `space|key` identity keys whose records this action may create or change."""
+        return []
+
+    @abstractmethod
+    def run(self, w: Writer) -> Outcome: ...
+
+
+def scoped(space: str, keys: list[str]) -> list[str]:
+    return [f"{space}|{key}" for key in keys]
+
+
+def company_lock_keys(company: CustomerInput | None) -> list[str]:
+    if company is None:
+        return []
+    return scoped(
+        Space.CUSTOMERS, company.name_keys() + company.email_keys() + company.phone_keys()
+    )
+
+
+def customer_outcome(result: Any) -> Outcome:
+    if result.customer is None:
+        return Outcome(result.status)
+    related = []
+    if result.company is not None:
+        related.append(
+            customer_ref(result.company.company, "created" if result.company.created else "linked")
+        )
+        related[-1].matched_on = result.company.matched_on
+    return Outcome(
+        result.status,
+        customer_ref(result.customer),
+        related,
+        matched_on=result.match.matched_on if result.match else None,
+    )
+
+
+# -- contacts and leads ---------------------------------------------------------------
+
+
+class _CustomerAction(Action):
+    record_type: ClassVar[str]  # "contact" or "lead": whose custom fields apply
+
+    def read(self, payload: Any, directory: OrgDirectory, notes: Notes) -> None:
+        self.data = read_customer(
+            payload, record_type=self.record_type, directory=directory, path=self.path, notes=notes
+        )
+        company = getattr(payload, "company_contact", None)
+        if company is not None:
+            self.data.company = read_customer(
+                company,
+                record_type="contact",
+                directory=directory,
+                path=join_path(self.path, "companyContact"),
+                notes=notes,
+            )
+
+    @property
+    def kind(self) -> Kind:
+        return kind_for(self.record_type, self.data.wants_account)
+
+    def lock_keys(self) -> list[str]:
+        own = scoped(space_of(self.kind), self.data.identity_keys())
+        return own + company_lock_keys(self.data.company)
+
+
+class AddContact(_CustomerAction):
+    schema = schemas.AddContact
+    record_type = "contact"
+
+    def run(self, w: Writer) -> Outcome:
+        return customer_outcome(customer_add(w, self.data, self.kind))
+
+
+class AddLead(_CustomerAction):
+    schema = schemas.AddLead
+    record_type = "lead"
+
+    def run(self, w: Writer) -> Outcome:
+        return customer_outcome(customer_add(w, self.data, self.kind))
+
+
+class _UpdateAction(_CustomerAction):
+    def read(self, payload: Any, directory: OrgDirectory, notes: Notes) -> None:
+        super().read(payload, directory, notes)
+        data = self.data
+        if not (data.code or data.contact_id or data.passport or data.emails or data.phones):
+            raise fail(
+                self.path,
+                "an update needs one of customerId, contactId, passport, emails or phones "
+                "to find the record",
+            )
+
+    def lock_keys(self) -> list[str]:
+        # Also the record named by customerId: requests updating the same records by
+        # code then queue in one (sorted) order instead of taking the row locks in
+        # opposite orders and deadlocking (which PostgreSQL ends after a second).
+        parsed = parse_code(self.data.code) if self.data.code else None
+        by_code = [f"{space_of(parsed[0])}|customer:{parsed[1]}"] if parsed else []
+        return super().lock_keys() + by_code
+
+
+class UpdateContact(_UpdateAction):
+    schema = schemas.UpdateContact
+    record_type = "contact"
+
+    def run(self, w: Writer) -> Outcome:
+        # "type": 1 says the record is an account, and so does a CID- customerId.
+        named = parse_code(self.data.code) if self.data.code else None
+        account = self.data.wants_account or (named is not None and named[0] == Kind.ACCOUNT)
+        kinds = (Kind.ACCOUNT,) if account else (Kind.CONTACT,)
+        return customer_outcome(customer_update(w, self.data, kinds, relink_company=True))
+
+
+class UpdateLead(_UpdateAction):
+    schema = schemas.UpdateLead
+    record_type = "lead"
+
+    def run(self, w: Writer) -> Outcome:
+        return customer_outcome(
+            customer_update(w, self.data, space_kinds(Kind.LEAD), relink_company=False)
+        )
+
+
+# -- deals, notes, tickets, SMS -------------------------------------------------------
+
+
+def _catalog_entry(
+    directory: OrgDirectory, kind: str, name: str | None, path: str, notes: Notes
+) -> CatalogItem | None:
+    """A catalog entry the data names; an unknown name is skipped with a warning."""
+    if not name:
+        return None
+    item = directory.catalog(kind, name)
+    if item is None:
+        known = ", ".join(directory.catalog_names(kind)) or "none defined"
+        notes.warn(path, f"no {CatalogKind(kind).label} named {name!r} (known: {known}); skipped")
+    return item
+
+
+def _deal_id(value: str | None, path: str, notes: Notes) -> int | None:
+    if value is None:
+        return None
+    if value.isdecimal() and len(value) < 19:
+        return int(value)
+    notes.warn(path, f"{value!r} is not a dealId (a number); ignored")
+    return None
+
+
+def _customer_related(linked: Linked) -> RecordRef:
+    ref = customer_ref(linked.customer, "created" if linked.created else "linked")
+    ref.matched_on = linked.match.matched_on if linked.match else None
+    return ref
+
+
+class AddDeal(Action):
+    schema = schemas.AddDeal
+
+    def read(self, payload: Any, directory: OrgDirectory, notes: Notes) -> None:
+        self.data = read_deal(payload, directory, self.path, notes)
+
+    def lock_keys(self) -> list[str]:
+        keys = [f"{DEAL_SPACE}|name:{self.data.name_key()}"] if self.data.name_key() else []
+        for customer in filter(None, [self.data.customer, *self.data.contacts]):
+            space = Space.LEADS if customer.lead else Space.CUSTOMERS
+            keys += scoped(space, customer.data.identity_keys())
+        return keys
+
+    def run(self, w: Writer) -> Outcome:
+        result = deal_save(w, self.data)
+        return Outcome(
+            result.status,
+            RecordRef("deal", result.deal.id),
+            [_customer_related(linked) for linked in result.customers],
+            matched_on=result.matched_on,
+        )
+
+
+class AddNote(Action):
+    schema = schemas.AddNote
+
+    def read(self, payload: Any, directory: OrgDirectory, notes: Notes) -> None:
+        model = (payload.model or "contact").lower()
+        if model not in ("contact", "deal"):
+            raise fail(join_path(self.path, "model"), "must be contact (the default) or deal")
+        self.model = model
+        permit = (
+            read_permit(
+                payload.permit.status,
+                payload.permit.group,
+                payload.permit.users,
+                directory,
+                join_path(self.path, "permit"),
+                notes,
+            )
+            if payload.permit
+            else Permit()
+        )
+        channel = _catalog_entry(
+            directory, CatalogKind.CHANNEL, payload.channel, join_path(self.path, "channel"), notes
+        )
+        self.note = NoteInput(payload.body, permit, channel, payload.tag or [])
+        if model == "deal":
+            self.deal_id = _deal_id(payload.deal_id, join_path(self.path, "dealId"), notes)
+            self.deal_name = payload.name
+            if self.deal_id is None and not self.deal_name:
+                raise fail(self.path, "a note on a deal needs its dealId or name")
+            if payload.tag:
+                notes.warn(join_path(self.path, "tag"), "tags are added to customers only; ignored")
+            self.note.tags = []
+            return
+        self.lead = (
+            read_contact_type(payload.contact_type, join_path(self.path, "contactType"), notes)
+            == "lead"
+        )
+        self.who = read_lookup(
+            path=self.path,
+            directory=directory,
+            notes=notes,
+            code=payload.customer_id,
+            passport=payload.passport,
+            email=payload.email,
+            phone=payload.phone,
+        )
+        if not (self.who.code or self.who.passport or self.who.emails or self.who.phones):
+            raise fail(
+                self.path, "a note on a customer needs its customerId, passport, email or phone"
+            )
+
+    def run(self, w: Writer) -> Outcome:
+        if self.model == "deal":
+            result = note_on_deal(w, self.deal_id, self.deal_name, self.note)
+        else:
+            result = note_on_customer(w, self.who, self.lead, self.note)
+        if result.note is None:
+            return Outcome("not_found")
+        if result.customer is not None:
+            related = [customer_ref(result.customer, "linked")]
+        else:
+            assert result.deal is not None
+            related = [RecordRef("deal", result.deal.id, status="linked")]
+        return Outcome("created", RecordRef("note", result.note.id), related, result.matched_on)
+
+
+class AddTicket(Action):
+    schema = schemas.AddTicket
+
+    def read(self, payload: Any, directory: OrgDirectory, notes: Notes) -> None:
+        path = self.path
+        lead = (
+            read_contact_type(payload.contact_type, join_path(path, "contactType"), notes) == "lead"
+        )
+        group = directory.group(payload.group_name) if payload.group_name else None
+        if payload.group_name and group is None:
+            notes.warn(
+                join_path(path, "groupName"), f"no group named {payload.group_name!r}; skipped"
+            )
+        custom = (
+            read_custom_fields(
+                payload.cus_fields, "ticket", directory, join_path(path, "cusFields"), notes
+            )
+            if payload.cus_fields
+            else {}
+        )
+        self.data = TicketInput(
+            path=path,
+            body=payload.body,
+            title=payload.title,
+            lead=lead,
+            customer=read_lookup(
+                path=path,
+                directory=directory,
+                notes=notes,
+                code=payload.customer_id,
+                contact_id=payload.contact_id,
+                passport=payload.passport,
+                email=payload.email,
+                phone=payload.phone,
+                name=payload.name,
+            ),
+            deal_id=_deal_id(payload.deal_id, join_path(path, "dealId"), notes),
+            group=group,
+            sla=_catalog_entry(
+                directory, CatalogKind.SLA, payload.sla_name, join_path(path, "slaName"), notes
+            ),
+            channel=_catalog_entry(
+                directory, CatalogKind.CHANNEL, payload.channel, join_path(path, "channel"), notes
+            ),
+            tags=payload.tag or [],
+            custom_fields=custom,
+        )
+
+    def lock_keys(self) -> list[str]:
+        space = Space.LEADS if self.data.lead else Space.CUSTOMERS
+        return scoped(space, self.data.customer.identity_keys())
+
+    def run(self, w: Writer) -> Outcome:
+        result = ticket_add(w, self.data)
+        related = [_customer_related(result.customer)] if result.customer else []
+        if result.deal is not None:
+            related.append(RecordRef("deal", result.deal.id, status="linked"))
+        ticket = result.ticket
+        return Outcome("created", RecordRef("ticket", ticket.id, ("code", ticket.code)), related)
+
+
+class SendSms(Action):
+    schema = schemas.SendSms
+
+    def read(self, payload: Any, directory: OrgDirectory, notes: Notes) -> None:
+        self.content: str = payload.content
+        self.phones = []
+        for index, raw in enumerate(payload.phones):
+            phone = read_phone(raw, directory.org.phone_region)
+            if phone.problem:
+                notes.warn(join_path(self.path, "phones", index), f"{phone.problem}; not sent")
+            else:
+                self.phones.append(phone.value)
+        if not self.phones:
+            raise fail(join_path(self.path, "phones"), "no readable phone number to send to")
+
+    def run(self, w: Writer) -> Outcome:
+        messages = sms_queue(w, self.content, self.phones, join_path(self.path, "phones"))
+        return Outcome(
+            "queued",
+            related=[RecordRef("message", m.id, status="queued") for m in messages],
+            extra={"messageIds": [m.id for m in messages]},
+        )
+
+
+# The dispatch table: the one place that says which actions exist.
+ACTIONS: dict[str, type[Action]] = {
+    "add-contact": AddContact,
+    "add-lead": AddLead,
+    "update-contact": UpdateContact,
+    "update-lead": UpdateLead,
+    "add-deal": AddDeal,
+    "add-note": AddNote,
+    "add-ticket": AddTicket,
+    "send-sms": SendSms,
+}

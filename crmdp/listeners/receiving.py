@@ -1,0 +1,540 @@
+"""Receiving a listener request (SPEC §3): the envelope checks, then every action in
+order inside one transaction (a savepoint each), then the delivery log entry in
+that same transaction, so a 200 is only ever answered for what is committed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import math
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, OperationalError, connection, transaction
+from django.utils import timezone
+
+from crmdp.backends import rows
+from crmdp.customers.locking import lock_identities
+from crmdp.customers.matching import KeyIndex
+from crmdp.customers.models import Space
+from crmdp.history.models import HistoryEntry
+from crmdp.history.services import HistoryBuffer, Origin, Writer
+from crmdp.lib import signatures
+from crmdp.lib.issues import ActionFailed, Invalid, Issue, Notes, join_path
+from crmdp.lib.jsonbody import BodyError, parse_json
+from crmdp.lib.netaddr import in_networks, parse_address, parse_networks
+from crmdp.listeners.actions import ACTIONS, Action
+from crmdp.listeners.models import Delivery, IdempotencyRecord, Listener
+from crmdp.listeners.results import Outcome, action_result, error_body
+from crmdp.messaging.models import Message
+from crmdp.orgs.directory import OrgDirectory, active_member
+from crmdp.orgs.models import User
+
+log = logging.getLogger(__name__)
+
+ALLOWED_ACTIONS = ", ".join(ACTIONS)
+_ENVELOPE_KEYS = {"actionType", "data"}
+# PostgreSQL's serialization_failure and deadlock_detected: the request is retried.
+_RETRYABLE_SQLSTATES = {"40001", "40P01"}
+_ATTEMPTS = 5
+_MINUTE = timedelta(seconds=60)
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+
+
+@dataclass
+class Inbound:
+    """What the view knows of a request, without Django's request object."""
+
+    source_ip: str
+    content_type: str
+    declared_length: int | None
+    read_body: Callable[[int], bytes]
+    idempotency_key: str | None = None
+    # Standard Webhooks headers, for listeners that require signed requests.
+    webhook_id: str | None = None
+    webhook_timestamp: str | None = None
+    webhook_signature: str | None = None
+    replay_of: Delivery | None = None  # set when an admin replays a stored delivery
+
+
+@dataclass
+class Reply:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class Rejected(Exception):
+    """The envelope is refused: nothing is done, but the delivery is logged."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *details: Issue,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.reply = Reply(status, error_body(code, message, list(details)), headers or {})
+
+
+class Replayed(Exception):
+    """The request repeats an earlier one (same Idempotency-Key, same body)."""
+
+    def __init__(self, record: IdempotencyRecord) -> None:
+        super().__init__(record.key)
+        self.reply = Reply(record.status, record.response, {"Idempotent-Replayed": "true"})
+
+
+@dataclass
+class _Planned:
+    """One action of the request: read (or refused while reading), ready to run."""
+
+    index: int
+    action_type: str | None
+    notes: Notes
+    action: Action | None = None
+    failure: ActionFailed | None = None
+
+
+def receive(listener: Listener, inbound: Inbound) -> Reply:
+    """Handle one POST to `listener` and log it; returns what to answer."""
+    started = time.monotonic()
+    request_id = uuid.uuid4()
+    body = b""
+    sender = ""
+    try:
+        try:
+            _check_source(listener, inbound.source_ip)
+        except Rejected:
+            # Kept even from a refused address: once the address is allowed, the
+            # admin can replay what was refused.
+            with contextlib.suppress(Rejected):
+                body = _read_body(inbound)
+            raise
+        _check_rate(listener)
+        key = _idempotency_key(inbound)
+        body = _read_body(inbound)
+        _check_signature(listener, inbound, body)
+        document = _parse(body)
+        sender, items = _read_envelope(document)
+        user = active_member(listener.org, sender)
+        if user is None:
+            raise Rejected(
+                403,
+                "unknown_sender",
+                f"senderUser {sender!r} is not an active user of this org",
+                Issue("senderUser", "must be the email of an active user of the listener's org"),
+            )
+        if key:
+            _check_repeat(listener, key, body)
+    except Rejected as rejected:
+        reply = rejected.reply
+        reply.body["requestId"] = str(request_id)
+        _log_rejected(listener, inbound, request_id, body, sender, reply, started)
+        return reply
+    except Replayed as replayed:
+        _log_rejected(listener, inbound, request_id, body, sender, replayed.reply, started)
+        return replayed.reply
+    origin = Origin(org=listener.org, actor=user, listener=listener, request_id=request_id)
+    try:
+        return _run(listener, origin, inbound, body, items, started)
+    except Exception:
+        log.exception("request %s to listener %s failed", request_id, listener.id)
+        return _log_failure(listener, inbound, body, started)
+
+
+# -- the envelope ---------------------------------------------------------------------
+
+
+def _check_source(listener: Listener, source_ip: str) -> None:
+    if not listener.allowed_ips:
+        return
+    if not in_networks(parse_address(source_ip), parse_networks(listener.allowed_ips)):
+        raise Rejected(403, "ip_not_allowed", f"requests from {source_ip} are not allowed")
+
+
+def _check_rate(listener: Listener) -> None:
+    """At most `rate_limit_per_minute` accepted requests in any 60 seconds.
+
+    Counted from the delivery log (one indexed query), so the limit holds across
+    every web process and host; refused requests do not count.
+    """
+    limit = listener.rate_limit_per_minute
+    if not limit:
+        return
+    now = timezone.now()
+    nth_latest = list(
+        Delivery.objects.filter(listener=listener, status=200, received_at__gt=now - _MINUTE)
+        .order_by("-received_at")
+        .values_list("received_at", flat=True)[limit - 1 : limit]
+    )
+    if nth_latest:
+        wait = math.ceil((nth_latest[0] + _MINUTE - now).total_seconds())
+        raise Rejected(
+            429,
+            "rate_limited",
+            f"this listener accepts {limit} requests a minute; retry in {wait} s",
+            headers={"Retry-After": str(max(wait, 1))},
+        )
+
+
+def _check_signature(listener: Listener, inbound: Inbound, body: bytes) -> None:
+    if not listener.signing_secret:
+        return
+    try:
+        signatures.verify(
+            listener.signing_secret,
+            message_id=inbound.webhook_id,
+            timestamp=inbound.webhook_timestamp,
+            signature=inbound.webhook_signature,
+            body=body,
+        )
+    except signatures.SignatureProblem as problem:
+        raise Rejected(401, "invalid_signature", str(problem)) from None
+
+
+def _idempotency_key(inbound: Inbound) -> str | None:
+    # A signed request's webhook-id names the message: it is its idempotency key
+    # unless the sender gives one of its own.
+    key = (inbound.idempotency_key or inbound.webhook_id or "").strip()
+    if not key:
+        return None
+    if len(key) > 200 or not key.isprintable() or not key.isascii():
+        raise Rejected(
+            400,
+            "invalid_idempotency_key",
+            "the Idempotency-Key header must be at most 200 printable ASCII characters",
+        )
+    return key
+
+
+def _body_digest(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def _check_repeat(listener: Listener, key: str, body: bytes) -> None:
+    """A key seen in the last 24 h: the same body gets the first answer again (nothing
+    is done); another body is refused with 422."""
+    record = (
+        IdempotencyRecord.objects.filter(
+            listener=listener, key=key, created_at__gt=timezone.now() - IDEMPOTENCY_WINDOW
+        )
+        .only("key", "body_sha256", "status", "response")
+        .first()
+    )
+    if record is None:
+        return
+    if record.body_sha256 != _body_digest(body):
+        raise Rejected(
+            422,
+            "idempotency_key_reused",
+            "this Idempotency-Key was used in the last 24 hours with a different body",
+        )
+    raise Replayed(record)
+
+
+def _claim_key(listener: Listener, key: str, body: bytes) -> IdempotencyRecord | None:
+    """Inside the request's transaction: take `key` for this request.
+
+    Returns the record to fill in, or None when another request with the key
+    committed first (on PostgreSQL the INSERT waits for it; on SQLite writers are
+    serialised, so it already has)."""
+    cutoff = timezone.now() - IDEMPOTENCY_WINDOW
+    IdempotencyRecord.objects.filter(listener=listener, key=key, created_at__lte=cutoff).delete()
+    IdempotencyRecord.objects.bulk_create(
+        [
+            IdempotencyRecord(
+                listener=listener, key=key, body_sha256=_body_digest(body), status=0, response={}
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    # Status 0 is only ever seen by the transaction that inserted it: the response
+    # is filled in before that transaction commits.
+    return IdempotencyRecord.objects.filter(listener=listener, key=key, status=0).first()
+
+
+def _read_body(inbound: Inbound) -> bytes:
+    limit = settings.CRMDP_MAX_BODY_BYTES
+    too_large = Rejected(413, "body_too_large", f"the body is larger than {limit} bytes")
+    # Refused on the declared size, before a byte of the body is read.
+    if inbound.declared_length is not None and inbound.declared_length > limit:
+        raise too_large
+    body = inbound.read_body(limit + 1)
+    if len(body) > limit:
+        raise too_large
+    return body
+
+
+def _parse(body: bytes) -> Any:
+    try:
+        return parse_json(
+            body, max_depth=settings.CRMDP_MAX_DEPTH, max_string=settings.CRMDP_MAX_STRING_LENGTH
+        )
+    except BodyError as exc:
+        details = [Issue(exc.field, exc.message)] if exc.field else []
+        raise Rejected(400, "invalid_body", exc.message, *details) from None
+
+
+def _read_envelope(document: Any) -> tuple[str, list[Any]]:
+    if not isinstance(document, dict):
+        raise Rejected(400, "invalid_envelope", "the body must be a JSON object")
+    sender = document.get("senderUser")
+    problems = []
+    if not isinstance(sender, str) or not sender.strip():
+        problems.append(Issue("senderUser", "is required: the email of a user of this org"))
+    items = document.get("data")
+    if not isinstance(items, list):
+        problems.append(Issue("data", "is required: an array of actions"))
+    if problems:
+        raise Rejected(400, "invalid_envelope", "the request envelope is incomplete", *problems)
+    assert isinstance(sender, str) and isinstance(items, list)
+    if len(items) > settings.CRMDP_MAX_ACTIONS:
+        raise Rejected(
+            413,
+            "too_many_actions",
+            f"{len(items)} actions in one request; the limit is {settings.CRMDP_MAX_ACTIONS}",
+            Issue("data", f"at most {settings.CRMDP_MAX_ACTIONS} actions per request"),
+        )
+    return sender.strip(), items
+
+
+# -- the actions ----------------------------------------------------------------------
+
+
+def _plan(index: int, item: Any, directory: OrgDirectory) -> _Planned:
+    path = f"data[{index}]"
+    notes = Notes()
+    if not isinstance(item, dict):
+        failure = ActionFailed(Issue(path, "must be an object with actionType and data"))
+        return _Planned(index, None, notes, failure=failure)
+    action_type = item.get("actionType")
+    if not isinstance(action_type, str) or action_type.strip() not in ACTIONS:
+        message = (
+            f"unknown actionType {action_type!r}; allowed: {ALLOWED_ACTIONS}"
+            if action_type not in (None, "")
+            else f"is required; allowed: {ALLOWED_ACTIONS}"
+        )
+        failure = ActionFailed(Issue(join_path(path, "actionType"), message))
+        return _Planned(
+            index, action_type if isinstance(action_type, str) else None, notes, failure=failure
+        )
+    action_type = action_type.strip()
+    for key in item.keys() - _ENVELOPE_KEYS:
+        notes.warn(join_path(path, key), "unknown field; ignored")
+    try:
+        action = ACTIONS[action_type](item.get("data"), directory, join_path(path, "data"), notes)
+    except ActionFailed as failure:
+        return _Planned(index, action_type, notes, failure=failure)
+    return _Planned(index, action_type, notes, action=action)
+
+
+def _run(
+    listener: Listener,
+    origin: Origin,
+    inbound: Inbound,
+    body: bytes,
+    items: list[Any],
+    started: float,
+) -> Reply:
+    directory = OrgDirectory(listener.org)
+    # Reading needs no lock: it happens before the write transaction opens.
+    planned = [_plan(index, item, directory) for index, item in enumerate(items)]
+    locks = [key for plan in planned if plan.action for key in plan.action.lock_keys()]
+    idempotency_key = _idempotency_key(inbound)
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                record = _claim_key(listener, idempotency_key, body) if idempotency_key else None
+                if idempotency_key and record is None:
+                    raise _Overtaken
+                lock_identities(listener.org_id, locks)
+                batch = _Batch(origin, directory, KeyIndex(listener.org_id))
+                # Every customer key the actions carry, read in one query (after the
+                # locks, so no other writer can change them before we commit).
+                batch.keys.prefetch(key for lock in locks if (key := customer_key(lock)))
+                results = [batch.execute(plan) for plan in planned]
+                batch.flush()
+                reply = Reply(200, {"requestId": str(origin.request_id), "results": results})
+                if record is not None:
+                    IdempotencyRecord.objects.filter(id=record.id).update(
+                        status=reply.status, response=reply.body
+                    )
+                _save_delivery(
+                    listener,
+                    inbound,
+                    origin.request_id,
+                    body,
+                    origin.actor,
+                    reply,
+                    started,
+                    outcomes=Counter(result["status"] for result in results),
+                )
+            return reply
+        except _Overtaken:
+            # The same key was processed while this request was read: answer as
+            # a repeat is answered.
+            assert idempotency_key is not None
+            reply = Reply(409, error_body("idempotency_conflict", "retry this request"))
+            try:
+                _check_repeat(listener, idempotency_key, body)
+            except (Rejected, Replayed) as answered:
+                reply = answered.reply
+            _log_rejected(listener, inbound, origin.request_id, body, origin.actor, reply, started)
+            return reply
+        except OperationalError as exc:
+            if not _retryable(exc) or attempt == _ATTEMPTS:
+                raise
+            log.info("request %s: %s, retrying (attempt %d)", origin.request_id, exc, attempt)
+            time.sleep(0.005 * attempt)
+    raise AssertionError("unreachable")
+
+
+class _Overtaken(Exception):
+    """Another request with the same Idempotency-Key committed first."""
+
+
+@dataclass
+class _Batch:
+    """The actions of one request, run in order in its transaction. What they all
+    write in the same shape (history lines, new customers' keys, outbox rows) is
+    gathered here and inserted once, at the end, with one statement each."""
+
+    origin: Origin
+    directory: OrgDirectory
+    keys: KeyIndex
+    history: list[HistoryEntry] = field(default_factory=list)
+    outbox: list[Message] = field(default_factory=list)
+
+    def execute(self, plan: _Planned) -> dict[str, Any]:
+        notes = Notes(list(plan.notes.warnings))
+        if plan.action is None:
+            assert plan.failure is not None
+            return action_result(
+                plan.index, plan.action_type, Outcome("error"), notes.warnings, plan.failure.issues
+            )
+        writer = Writer(self.origin, self.directory, HistoryBuffer(self.origin), notes, self.keys)
+        issues: list[Issue] = []
+        self.keys.action_started()
+        try:
+            with transaction.atomic():  # a savepoint: a failing action leaves no trace
+                outcome = plan.action.run(writer)
+        except ActionFailed as failure:
+            issues = failure.issues
+        except Invalid as invalid:  # a service's validation error names its field too
+            issues = [Issue(invalid.field, invalid.message)]
+        except DatabaseError as exc:
+            retry = _retryable(exc) or connection.vendor == "sqlite"
+            if isinstance(exc, OperationalError) and retry:
+                raise  # the whole request is retried (or fails) rather than half-done
+            log.exception("request %s: action %d failed", self.origin.request_id, plan.index)
+            reference = f"could not be stored (reference {self.origin.request_id})"
+            issues = [Issue(f"data[{plan.index}]", reference)]
+        if issues:
+            self.keys.action_failed()
+            return action_result(
+                plan.index, plan.action_type, Outcome("error"), notes.warnings, issues
+            )
+        self.keys.action_done()
+        self.history += writer.history.entries
+        self.outbox += writer.outbox
+        return action_result(plan.index, plan.action_type, outcome, notes.warnings)
+
+    def flush(self) -> None:
+        self.keys.flush()
+        rows.insert(self.history)
+        rows.insert(self.outbox)
+
+
+def customer_key(lock: str) -> str | None:
+    """The CustomerKey behind a lock key (`c|email:a@b.c` → `email:a@b.c`), if any."""
+    space, _, key = lock.partition("|")
+    return key if space in (Space.CUSTOMERS, Space.LEADS) else None
+
+
+def _retryable(exc: BaseException) -> bool:
+    cause = exc.__cause__
+    return getattr(cause, "sqlstate", None) in _RETRYABLE_SQLSTATES
+
+
+# -- the delivery log -----------------------------------------------------------------
+
+
+def _save_delivery(
+    listener: Listener,
+    inbound: Inbound,
+    request_id: uuid.UUID | None,
+    body: bytes,
+    sender: User | str | None,
+    reply: Reply,
+    started: float,
+    outcomes: Counter[str] | None = None,
+) -> Delivery:
+    delivery = Delivery(
+        listener=listener,
+        org_id=listener.org_id,
+        request_id=request_id or uuid.uuid4(),
+        source_ip=inbound.source_ip[:64],
+        content_type=inbound.content_type[:200],
+        body=body,
+        body_size=len(body) if body else (inbound.declared_length or 0),
+        status=reply.status,
+        response=reply.body,
+        outcomes=dict(outcomes or {}),
+        sender=(sender.email if isinstance(sender, User) else sender or "")[:254],
+        idempotency_key=_printable(inbound.idempotency_key or "")[:200],
+        # When the request arrived, not when its processing ended.
+        received_at=timezone.now() - timedelta(seconds=time.monotonic() - started),
+        duration_ms=round((time.monotonic() - started) * 1000, 3),
+        replay_of=inbound.replay_of,
+    )
+    rows.insert([delivery], return_ids=True)  # the hot path: no query compiler
+    return delivery
+
+
+def _printable(text: str) -> str:
+    """A header as sent, even one refused for it, without control characters: NUL
+    does not store on PostgreSQL."""
+    return "".join(ch for ch in text if ch.isprintable())
+
+
+def _log_rejected(
+    listener: Listener,
+    inbound: Inbound,
+    request_id: uuid.UUID | None,
+    body: bytes,
+    sender: User | str | None,
+    reply: Reply,
+    started: float,
+) -> None:
+    with transaction.atomic():
+        _save_delivery(listener, inbound, request_id, body, sender, reply, started)
+
+
+def _log_failure(listener: Listener, inbound: Inbound, body: bytes, started: float) -> Reply:
+    """After an unexpected error the request is still kept, raw, with its 500."""
+    request_id = uuid.uuid4()
+    reply = Reply(
+        500,
+        {
+            **error_body(
+                "internal_error", "the request could not be processed; nothing was stored"
+            ),
+            "requestId": str(request_id),
+        },
+    )
+    try:
+        _log_rejected(listener, inbound, request_id, body, "", reply, started)
+    except DatabaseError:
+        log.exception("could not log failed delivery %s", request_id)
+    return reply

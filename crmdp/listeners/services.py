@@ -1,0 +1,184 @@
+"""Creating and changing listeners (SPEC §2)."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from crmdp.lib import signatures, templating
+from crmdp.lib.issues import Invalid
+from crmdp.lib.netaddr import parse_network
+from crmdp.listeners.models import Delivery, Listener, new_token
+from crmdp.listeners.receiving import Inbound, receive
+from crmdp.orgs.models import CatalogItem, CatalogKind, Membership, Org, Role, User
+from crmdp.orgs.services import catalog_get_or_create
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ListenerSettings:
+    """Everything an owner or admin sets on a listener."""
+
+    name: str
+    allowed_ips: Sequence[str] = ()
+    default_tag: str = ""
+    default_contact_source: CatalogItem | None = None
+    default_lead_source: CatalogItem | None = None
+    email_enabled: bool = False
+    email_subject: str = ""
+    email_body: str = ""
+    sms_enabled: bool = False
+    sms_text: str = ""
+    rate_limit_per_minute: int | None = None
+    enabled: bool = True
+
+
+def validate(settings: ListenerSettings) -> list[Invalid]:
+    """Every problem with `settings`, each naming its field (the UI shows them all)."""
+    problems: list[Invalid] = []
+    if not settings.name.strip():
+        problems.append(Invalid("name", "a listener needs a name (what it is for)"))
+    for entry in settings.allowed_ips:
+        try:
+            parse_network(entry)
+        except ValueError as exc:
+            problems.append(Invalid("allowed_ips", str(exc)))
+    if "," in settings.default_tag:
+        problems.append(Invalid("default_tag", "exactly one tag (no commas)"))
+    for source, field in (
+        (settings.default_contact_source, "default_contact_source"),
+        (settings.default_lead_source, "default_lead_source"),
+    ):
+        if source is not None and source.kind != CatalogKind.SOURCE:
+            problems.append(Invalid(field, "must be a customer source"))
+    templates = (
+        ("email_subject", settings.email_enabled, settings.email_subject),
+        ("email_body", settings.email_enabled, settings.email_body),
+        ("sms_text", settings.sms_enabled, settings.sms_text),
+    )
+    for field, required, text in templates:
+        if required and not text.strip():
+            what = "auto email" if field.startswith("email") else "auto SMS"
+            problems.append(Invalid(field, f"is required when {what} is on"))
+        elif text.strip():
+            try:
+                templating.check(text)
+            except templating.TemplateProblem as exc:
+                problems.append(Invalid(field, str(exc)))
+    if settings.rate_limit_per_minute is not None and settings.rate_limit_per_minute < 1:
+        problems.append(Invalid("rate_limit_per_minute", "must be at least 1 request a minute"))
+    return problems
+
+
+def _apply(listener: Listener, settings: ListenerSettings) -> None:
+    problems = validate(settings)
+    if problems:
+        raise problems[0]
+    listener.name = settings.name.strip()
+    listener.allowed_ips = [str(parse_network(entry)) for entry in settings.allowed_ips]
+    listener.default_tag = settings.default_tag.strip()
+    listener.default_contact_source = settings.default_contact_source
+    listener.default_lead_source = settings.default_lead_source
+    listener.email_enabled = settings.email_enabled
+    listener.email_subject = settings.email_subject
+    listener.email_body = settings.email_body
+    listener.sms_enabled = settings.sms_enabled
+    listener.sms_text = settings.sms_text
+    listener.rate_limit_per_minute = settings.rate_limit_per_minute
+    listener.enabled = settings.enabled
+
+
+@transaction.atomic
+def listener_create(
+    *, org: Org, settings: ListenerSettings, created_by: User | None = None
+) -> Listener:
+    listener = Listener(org=org, created_by=created_by)
+    _apply(listener, settings)
+    listener.save()
+    return listener
+
+
+@transaction.atomic
+def listener_update(*, listener: Listener, settings: ListenerSettings) -> Listener:
+    _apply(listener, settings)
+    listener.save()
+    return listener
+
+
+def listener_regenerate(*, listener: Listener) -> Listener:
+    """A new secret URL; the old one answers 404 from the moment this commits."""
+    listener.token = new_token()
+    listener.save(update_fields=["token"])
+    return listener
+
+
+def listener_set_enabled(*, listener: Listener, enabled: bool) -> Listener:
+    listener.enabled = enabled
+    listener.save(update_fields=["enabled"])
+    return listener
+
+
+@transaction.atomic
+def listener_delete(*, listener: Listener) -> None:
+    """Delete a listener and its delivery log; the records it created stay, and their
+    history still names it."""
+    listener.delete()
+
+
+def delivery_replay(delivery: Delivery, *, by: User) -> Delivery:
+    """Run a stored request again, as a new delivery of the same listener.
+
+    The stored raw body goes through the same `receive()` pipeline as any POST
+    (same source address, so the same IP rule), and the new delivery is marked
+    `replay_of` the old one. Matching makes a replay safe: what the first run
+    created comes back as `duplicate`. Only the listener's owners and admins may
+    replay, and a disabled listener accepts nothing, replays included.
+    """
+    listener = Listener.objects.select_related(
+        "org", "default_contact_source", "default_lead_source"
+    ).get(id=delivery.listener_id)
+    manages = Membership.objects.filter(
+        org_id=listener.org_id, user=by, is_active=True, role__in=(Role.OWNER, Role.ADMIN)
+    ).exists()
+    if not manages:
+        raise Invalid("by", "only the org's owners and admins may replay deliveries")
+    if not listener.enabled:
+        raise Invalid("listener", "the listener is disabled; enable it to replay")
+    body = bytes(delivery.body)
+    reply = receive(
+        listener,
+        Inbound(
+            source_ip=delivery.source_ip,
+            content_type=delivery.content_type,
+            declared_length=len(body),
+            read_body=io.BytesIO(body).read,
+            replay_of=delivery,
+        ),
+    )
+    log.info("delivery %s replayed by %s (answer %s)", delivery.id, by.email, reply.status)
+    request_id = reply.body.get("requestId")
+    replay = Delivery.objects.filter(request_id=str(request_id)).first() if request_id else None
+    if replay is None:  # only when even logging the failure failed
+        raise Invalid("delivery", "the replay could not be stored; see the server log")
+    return replay
+
+
+def source_named(org: Org, name: str | None) -> CatalogItem | None:
+    """The customer source called `name`, created if the org has none yet."""
+    if not name or not name.strip():
+        return None
+    return catalog_get_or_create(org, CatalogKind.SOURCE, name)
+
+
+def listener_set_signing(*, listener: Listener, signed: bool) -> str:
+    """Require (with a new secret) or stop requiring signed requests; returns the
+    secret to give the sender ("" when turned off). A new secret replaces the old
+    at once."""
+    listener.signing_secret = signatures.new_secret() if signed else ""
+    listener.save(update_fields=["signing_secret"])
+    return listener.signing_secret

@@ -1,0 +1,221 @@
+"""Queuing messages (SPEC §6): rows in the outbox, written in the caller's
+transaction. Nothing here sends anything; the worker does (crmdp.messaging.worker).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db.models import F
+from django.utils import timezone
+
+from crmdp.customers.keys import phone_key
+from crmdp.customers.models import Customer, Kind
+from crmdp.history.services import Writer
+from crmdp.lib import templating
+from crmdp.lib.issues import Invalid, fail, join_path
+from crmdp.lib.values import Phone
+from crmdp.messaging.models import Channel, Message
+from crmdp.messaging.transports import SMS_TRANSPORTS
+from crmdp.orgs.models import Org
+
+
+def template_context(customer: Customer, org: Org) -> dict[str, str]:
+    """What a listener's message templates see (SPEC §2)."""
+    email = next((e["value"] for e in customer.emails if e.get("normalized")), "")
+    phone = next((p.get("e164") or p["value"] for p in customer.phones if p.get("e164")), "")
+    return {
+        "name": customer.name,
+        "lastname": customer.lastname,
+        "title": customer.title,
+        "customerId": customer.code,
+        "email": email,
+        "phone": phone,
+        "org": org.name,
+    }
+
+
+def queue_welcome_messages(w: Writer, customer: Customer, path: str) -> list[Message]:
+    """The listener's auto email and SMS for a customer it has just created:
+    an email when it has a (valid) email, an SMS when it has a readable phone and
+    the org can send SMS. Templates are rendered now, into the message row."""
+    listener = w.origin.listener
+    if listener is None or not (listener.email_enabled or listener.sms_enabled):
+        return []
+    context = template_context(customer, w.org)
+    queued: list[Message] = []
+    if listener.email_enabled and context["email"]:
+        queued.append(
+            Message(
+                channel=Channel.EMAIL,
+                to=context["email"],
+                subject=templating.render(listener.email_subject, context).strip(),
+                body=templating.render(listener.email_body, context),
+            )
+        )
+    if listener.sms_enabled and context["phone"]:
+        trial = sms_allowance_take(w.org, 1)
+        if trial is None:
+            w.notes.warn(
+                join_path(path, "phones"),
+                f"the welcome SMS was not queued: {sms_refusal(w.org, 1)}",
+            )
+        else:
+            queued.append(
+                Message(
+                    channel=Channel.SMS,
+                    to=context["phone"],
+                    body=templating.render(listener.sms_text, context).strip(),
+                    uses_trial=trial,
+                )
+            )
+    for message in queued:
+        message.org = w.org
+        message.customer = customer
+        message.reason = "welcome"
+        message.listener = listener
+        message.request_id = w.origin.request_id
+    # Inserted with the request's other rows, when its actions are done.
+    w.outbox.extend(queued)
+    return queued
+
+
+def sms_queue(w: Writer, content: str, phones: list[Phone], path: str) -> list[Message]:
+    """send-sms: one message per distinct number (compared in E.164)."""
+    numbers = list(dict.fromkeys(phone.e164 for phone in phones if phone.e164))
+    trial = sms_allowance_take(w.org, len(numbers))
+    if trial is None:
+        # ActionFailed, not Invalid: this action fails (status error), the request goes on.
+        raise fail(path, sms_refusal(w.org, len(numbers)))
+    customers = _customers_by_phone(w, numbers)
+    now = timezone.now()
+    # The message shows on the timeline of the customer with that number (SPEC §5:
+    # every action writes history on the records it touches).
+    for number, customer_id in customers.items():
+        w.history.add(f"SMS to {number} queued by {w.origin.describe()}.", customer_id=customer_id)
+    return Message.objects.bulk_create(
+        Message(
+            org=w.org,
+            channel=Channel.SMS,
+            customer_id=customers.get(number),
+            to=number,
+            body=content,
+            reason="send-sms",
+            uses_trial=trial,
+            listener=w.origin.listener,
+            request_id=w.origin.request_id,
+            created_at=now,
+            next_attempt_at=now,
+        )
+        for number in numbers
+    )
+
+
+def _customers_by_phone(w: Writer, numbers: list[str]) -> dict[str, int]:
+    """The oldest customer with each number, so the SMS shows on its timeline."""
+    keys = {phone_key(Phone(number, number)): number for number in numbers}
+    found = w.keys.customers(keys, [kind.value for kind in Kind])
+    return {keys[key]: rows[0][0] for key, rows in found.items()}
+
+
+def sms_allowance_take(org: Org, count: int) -> bool | None:
+    """Whether `count` SMS may be queued for `org` now: False when they go through
+    its own provider, True when they come off its trial allowance (decremented here,
+    in the caller's transaction), None when it cannot send that many: no provider
+    and too little trial left, or past its daily cap."""
+    if count == 0:
+        return False
+    # Locks the org's row until the transaction ends, so two requests cannot both
+    # pass the cap or both take the last trial message.
+    cap, provider = (
+        Org.objects.select_for_update().values_list("sms_daily_cap", "sms_provider").get(id=org.id)
+    )
+    cap = settings.CRMDP_SMS_DAILY_CAP if cap is None else cap
+    today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    sent_today = Message.objects.filter(
+        org_id=org.id, channel=Channel.SMS, created_at__gte=today
+    ).count()
+    if sent_today + count > cap:
+        return None
+    if provider:
+        return False
+    taken = Org.objects.filter(id=org.id, sms_trial_remaining__gte=count).update(
+        sms_trial_remaining=F("sms_trial_remaining") - count
+    )
+    return True if taken else None
+
+
+def sms_refusal(org: Org, count: int) -> str:
+    """Why `count` SMS cannot be queued, in words for the sender."""
+    org.refresh_from_db(fields=["sms_provider", "sms_trial_remaining", "sms_daily_cap"])
+    cap = daily_sms_cap(org)
+    if org.sms_provider:
+        return f"this org's daily SMS cap of {cap} would be exceeded; try again tomorrow (UTC)"
+    return (
+        f"SMS is not set up: this org has no SMS provider and its trial allowance has "
+        f"{org.sms_trial_remaining} message(s) left, {count} needed (or its daily cap of "
+        f"{cap} is reached); an admin sets a provider up with `crmdp sms set`"
+    )
+
+
+@dataclass
+class SmsSetup:
+    provider: str  # "" (none: the trial allowance), "log" or "http"
+    url: str
+    trial_remaining: int
+    daily_cap: int
+
+
+def sms_set(
+    org: Org,
+    *,
+    provider: str | None = None,
+    url: str | None = None,
+    trial: int | None = None,
+    daily_cap: int | None = None,
+) -> SmsSetup:
+    """Set the org's SMS provider and/or its trial allowance (`crmdp sms set`, the
+    SMS settings page). `provider` "" or "none" means no provider: the org sends
+    from its trial allowance; None leaves the provider as it is."""
+    url = (url or "").strip()
+    if provider is not None:
+        provider = provider.strip().lower()
+        provider = "" if provider == "none" else provider
+        if provider not in ("", *SMS_TRANSPORTS):
+            choices = ", ".join([*SMS_TRANSPORTS, "none"])
+            raise Invalid("provider", f"{provider!r} is not an SMS provider; use one of {choices}")
+        if provider == "http":
+            url = url or org.sms_url
+            if not url:
+                raise Invalid("url", "the http provider needs its URL (the gateway's address)")
+            try:
+                URLValidator(schemes=["http", "https"])(url)
+            except ValidationError:
+                raise Invalid("url", f"{url!r} is not an http(s) URL") from None
+        elif url:
+            raise Invalid("url", "only the http provider takes a URL")
+        org.sms_provider, org.sms_url = provider, url if provider == "http" else ""
+    elif url:
+        raise Invalid("url", "a URL goes with the http provider")
+    if trial is not None:
+        if trial < 0:
+            raise Invalid("trial", "must not be negative")
+        org.sms_trial_remaining = trial
+    if daily_cap is not None:
+        if daily_cap < 0:
+            raise Invalid("daily_cap", "must not be negative")
+        org.sms_daily_cap = daily_cap
+    org.save(update_fields=["sms_provider", "sms_url", "sms_trial_remaining", "sms_daily_cap"])
+    return SmsSetup(org.sms_provider, org.sms_url, org.sms_trial_remaining, daily_sms_cap(org))
+
+
+def daily_sms_cap(org: Org) -> int:
+    return settings.CRMDP_SMS_DAILY_CAP if org.sms_daily_cap is None else org.sms_daily_cap
+
+
+def trial_provider() -> tuple[str, str]:
+    """The platform's own SMS transport, used for messages on trial allowances."""
+    return settings.CRMDP_TRIAL_SMS_PROVIDER, settings.CRMDP_TRIAL_SMS_URL

@@ -1,0 +1,386 @@
+"""Forms read what a person typed into typed values; the rules about those values
+live in the services (`validate()`, `Invalid`), whose problems the views put back
+beside the field they name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from crmdp.lib.issues import Invalid
+from crmdp.listeners.models import Listener
+from crmdp.listeners.services import ListenerSettings, validate
+from crmdp.messaging.models import Channel, MessageStatus
+from crmdp.orgs.models import (
+    CatalogItem,
+    CatalogKind,
+    FieldType,
+    Org,
+    RecordType,
+    Role,
+    User,
+    UserGroup,
+)
+from crmdp.tickets.models import TicketStatus
+
+# Service messages are written to follow the field's name ("is required when …").
+_CONTINUES_THE_NAME = ("is ", "must ", "does ", "uses ")
+
+
+def show_problems(form: forms.Form, problems: list[Invalid]) -> None:
+    """Put each service problem beside its field (or on top when no field has its name),
+    as a sentence: "Email subject is required when auto email is on"."""
+    for problem in problems:
+        field = form.fields.get(problem.field)
+        message = problem.message
+        if field is not None and message.startswith(_CONTINUES_THE_NAME):
+            message = f"{field.label or problem.field} {message}"
+        form.add_error(
+            problem.field if field is not None else None, message[:1].upper() + message[1:]
+        )
+
+
+class SourceChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+def _sources(org: Org) -> Any:
+    return CatalogItem.objects.filter(org=org, kind=CatalogKind.SOURCE).order_by("name")
+
+
+def _members(org: Org) -> Any:
+    return User.objects.filter(memberships__org=org).order_by("email")
+
+
+class CustomerFilters(forms.Form):
+    """Search and filters above a list of contacts, accounts or leads."""
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        widget=forms.TextInput(
+            attrs={"placeholder": "Name, email, phone or code", "type": "search"}
+        ),
+    )
+    kind = forms.ChoiceField(
+        label="Show",
+        required=False,
+        choices=[("", "All"), ("contact", "Contacts"), ("account", "Accounts")],
+    )
+    source = SourceChoice(queryset=CatalogItem.objects.none(), required=False, empty_label="Any")
+    tag = forms.CharField(label="Tag", required=False)
+    owner = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="Anyone"
+    )
+
+    def __init__(self, org: Org, *args: Any, with_kind: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["source"].queryset = _sources(org)  # type: ignore[attr-defined]
+        self.fields["owner"].queryset = _members(org)  # type: ignore[attr-defined]
+        if not with_kind:
+            del self.fields["kind"]
+
+
+class CatalogChoice(forms.ModelChoiceField):
+    """One entry of an org's catalog (a stage, a channel), by its name."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+def _catalog(org: Org, kind: str) -> Any:
+    return CatalogItem.objects.filter(org=org, kind=kind).order_by("position", "name")
+
+
+class DealFilters(forms.Form):
+    """Search and filters above the deals."""
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "Name or deal ID", "type": "search"}),
+    )
+    stage = CatalogChoice(queryset=CatalogItem.objects.none(), required=False, empty_label="Any")
+    owner = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="Anyone"
+    )
+    category = CatalogChoice(queryset=CatalogItem.objects.none(), required=False, empty_label="Any")
+    # A customer's code (`PID-3`): that customer's deals, from its page.
+    customer = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, org: Org, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].queryset = _catalog(org, CatalogKind.STAGE)  # type: ignore[attr-defined]
+        self.fields["owner"].queryset = _members(org)  # type: ignore[attr-defined]
+        self.fields["category"].queryset = _catalog(org, CatalogKind.CATEGORY)  # type: ignore[attr-defined]
+
+
+class GroupChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+class TicketFilters(forms.Form):
+    """Search and filters above the tickets."""
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "Title or code (TID-3)", "type": "search"}),
+    )
+    status = forms.ChoiceField(required=False, choices=[("", "Any"), *TicketStatus.choices])
+    channel = CatalogChoice(queryset=CatalogItem.objects.none(), required=False, empty_label="Any")
+    group = GroupChoice(queryset=UserGroup.objects.none(), required=False, empty_label="Any")
+    sla = CatalogChoice(
+        label="SLA", queryset=CatalogItem.objects.none(), required=False, empty_label="Any"
+    )
+    tag = forms.CharField(label="Tag", required=False)
+    # A customer's code or a dealId: their tickets, from their pages.
+    customer = forms.CharField(required=False, widget=forms.HiddenInput)
+    deal = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, org: Org, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].queryset = _catalog(org, CatalogKind.CHANNEL)  # type: ignore[attr-defined]
+        self.fields["group"].queryset = _groups(org)  # type: ignore[attr-defined]
+        self.fields["sla"].queryset = _catalog(org, CatalogKind.SLA)  # type: ignore[attr-defined]
+
+
+class MessageFilters(forms.Form):
+    """Filters above the org's outbox; the status is chosen with tabs."""
+
+    status = forms.ChoiceField(required=False, choices=[("", "All"), *MessageStatus.choices])
+    channel = forms.ChoiceField(
+        required=False, choices=[("", "Any"), (Channel.EMAIL, "Email"), (Channel.SMS, "SMS")]
+    )
+    customer = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+def _lines(text: str) -> list[str]:
+    return [part.strip() for part in text.replace(",", "\n").splitlines() if part.strip()]
+
+
+class ListenerForm(forms.Form):
+    """The settings of a webhook listener (SPEC §2), in the vendor guide's order."""
+
+    # Not required here: the service says what is missing, with every other problem.
+    name = forms.CharField(
+        max_length=200,
+        required=False,
+        help_text="What the listener is for, e.g. “Website contact form”.",
+    )
+    allowed_ips = forms.CharField(
+        label="Allowed IPs",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "e.g. 203.0.113.7 or 10.0.0.0/8"}),
+        help_text="One address or CIDR range per line. Empty: requests from anywhere.",
+    )
+    default_tag = forms.CharField(
+        max_length=200,
+        required=False,
+        help_text="Given to new customers whose data carries no tag of its own.",
+    )
+    default_contact_source = SourceChoice(
+        label="Default contact/account source",
+        queryset=CatalogItem.objects.none(),
+        required=False,
+        empty_label="— none —",
+        help_text="The source of contacts and accounts created through this listener.",
+    )
+    default_lead_source = SourceChoice(
+        label="Default lead source",
+        queryset=CatalogItem.objects.none(),
+        required=False,
+        empty_label="— none —",
+        help_text="The source of leads created through this listener.",
+    )
+    email_enabled = forms.BooleanField(label="Send an email to new customers", required=False)
+    email_subject = forms.CharField(label="Email subject", max_length=500, required=False)
+    email_body = forms.CharField(
+        label="Email body",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Template text: {{ name }}, {{ lastname }}, {{ title }}, {{ customerId }}, "
+        "{{ email }}, {{ phone }}, {{ org }}.",
+    )
+    sms_enabled = forms.BooleanField(label="Send an SMS to new customers", required=False)
+    sms_text = forms.CharField(
+        label="SMS text",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Template text, as the email body. Sent when the org can send SMS.",
+    )
+    rate_limit_per_minute = forms.IntegerField(
+        label="Rate limit (requests per minute)",
+        required=False,
+        min_value=1,
+        help_text="Empty: no limit.",
+    )
+
+    def __init__(self, org: Org, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("default_contact_source", "default_lead_source"):
+            self.fields[name].queryset = _sources(org)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def initial_for(listener: Listener) -> dict[str, Any]:
+        return {
+            "name": listener.name,
+            "allowed_ips": "\n".join(listener.allowed_ips),
+            "default_tag": listener.default_tag,
+            "default_contact_source": listener.default_contact_source_id,
+            "default_lead_source": listener.default_lead_source_id,
+            "email_enabled": listener.email_enabled,
+            "email_subject": listener.email_subject,
+            "email_body": listener.email_body,
+            "sms_enabled": listener.sms_enabled,
+            "sms_text": listener.sms_text,
+            "rate_limit_per_minute": listener.rate_limit_per_minute,
+        }
+
+    def settings(self, enabled: bool = True) -> ListenerSettings:
+        """What was typed, as settings; a field the form could not read is left at its
+        default, so that the service still checks all the others."""
+        data = self.cleaned_data
+        return ListenerSettings(
+            name=data.get("name", ""),
+            allowed_ips=_lines(data.get("allowed_ips", "")),
+            default_tag=data.get("default_tag", ""),
+            default_contact_source=data.get("default_contact_source"),
+            default_lead_source=data.get("default_lead_source"),
+            email_enabled=data.get("email_enabled", False),
+            email_subject=data.get("email_subject", ""),
+            email_body=data.get("email_body", ""),
+            sms_enabled=data.get("sms_enabled", False),
+            sms_text=data.get("sms_text", ""),
+            rate_limit_per_minute=data.get("rate_limit_per_minute"),
+            enabled=enabled,
+        )
+
+    def check(self, enabled: bool = True) -> ListenerSettings | None:
+        """The settings if the form and the service find nothing wrong; otherwise None,
+        with every problem beside its field."""
+        self.is_valid()
+        settings = self.settings(enabled)
+        show_problems(self, [p for p in validate(settings) if p.field not in self.errors])
+        return None if self.errors else settings
+
+
+class GroupChoices(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+def _groups(org: Org) -> Any:
+    return UserGroup.objects.filter(org=org).order_by("name")
+
+
+ROLE_CHOICES = [
+    (Role.MEMBER, "Member — sees records as their permits allow"),
+    (Role.ADMIN, "Admin — manages settings, sees every record"),
+    (Role.OWNER, "Owner — as admin"),
+]
+
+
+class UserAddForm(forms.Form):
+    email = forms.EmailField()
+    full_name = forms.CharField(label="Full name", max_length=200, required=False)
+    role = forms.ChoiceField(choices=ROLE_CHOICES, initial=Role.MEMBER)
+    groups = GroupChoices(queryset=UserGroup.objects.none(), required=False)
+    password = forms.CharField(
+        label="Initial password",
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="Needed for a new login; leave empty for someone who already has one.",
+    )
+
+    def __init__(self, org: Org, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["groups"].queryset = _groups(org)  # type: ignore[attr-defined]
+
+
+class MemberForm(forms.Form):
+    role = forms.ChoiceField(choices=ROLE_CHOICES)
+    groups = GroupChoices(queryset=UserGroup.objects.none(), required=False)
+    is_active = forms.BooleanField(
+        label="Active (may log in to this org)", required=False, initial=True
+    )
+
+    def __init__(self, org: Org, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["groups"].queryset = _groups(org)  # type: ignore[attr-defined]
+
+
+class GroupForm(forms.Form):
+    name = forms.CharField(label="Group name", max_length=200)
+
+
+class CatalogForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    first_response_minutes = forms.IntegerField(
+        label="First response (minutes)", min_value=1, required=False
+    )
+    resolution_minutes = forms.IntegerField(
+        label="Resolution (minutes)", min_value=1, required=False
+    )
+
+    def __init__(self, kind: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if kind == CatalogKind.CURRENCY:
+            self.fields["name"].label = "Currency code"
+            self.fields["name"].help_text = "ISO 4217, e.g. USD, EUR, VND."
+            self.fields["name"].widget.attrs["maxlength"] = 3
+        if kind != CatalogKind.SLA:
+            del self.fields["first_response_minutes"]
+            del self.fields["resolution_minutes"]
+        else:
+            self.fields["first_response_minutes"].required = True
+            self.fields["resolution_minutes"].required = True
+
+
+class FieldForm(forms.Form):
+    record_type = forms.ChoiceField(
+        label="Record type", choices=[(t.value, t.label.capitalize()) for t in RecordType]
+    )
+    name = forms.CharField(max_length=200)
+    field_type = forms.ChoiceField(
+        label="Type", choices=[(t.value, t.label.capitalize()) for t in FieldType]
+    )
+    choices = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For select and checkbox fields: one choice per line.",
+    )
+
+    def choice_list(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["choices"].splitlines() if line.strip()]
+
+
+SMS_PROVIDER_CHOICES = [
+    ("", "None: send from the trial allowance"),
+    ("log", "Log: record messages without sending them"),
+    ("http", "HTTP gateway"),
+]
+
+
+class SmsForm(forms.Form):
+    provider = forms.ChoiceField(
+        label="SMS provider",
+        choices=SMS_PROVIDER_CHOICES,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    url = forms.CharField(
+        label="Gateway URL",
+        required=False,
+        help_text="The HTTP gateway's endpoint (http or https).",
+    )
+    trial = forms.IntegerField(
+        label="Trial messages left",
+        min_value=0,
+        help_text="Sent when no provider is set; after them, send-sms answers an error.",
+    )

@@ -1,0 +1,367 @@
+"""Settings → Other settings → Webhook → Listener (the vendor guide's path): the
+listeners, their settings, their delivery log, replay and the test console."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from crmdp.lib.issues import Invalid
+from crmdp.listeners.models import Delivery, Listener
+from crmdp.listeners.selectors import (
+    delivery_outcomes,
+    listener_deliveries,
+    listener_delivery,
+    org_listener,
+    org_listeners,
+)
+from crmdp.listeners.services import (
+    delivery_replay,
+    listener_create,
+    listener_delete,
+    listener_regenerate,
+    listener_set_enabled,
+    listener_update,
+)
+from crmdp.orgs.models import Membership
+from crmdp.web.access import manager_view
+from crmdp.web.console import console_samples
+from crmdp.web.forms import ListenerForm
+from crmdp.web.layout import settings_page
+from crmdp.web.records import Link, fact, record_link, when
+
+
+def _page(
+    request: HttpRequest,
+    membership: Membership,
+    template: str,
+    context: dict[str, Any],
+    status: int = 200,
+) -> HttpResponse:
+    return settings_page(request, membership, template, context, current="webhook", status=status)
+
+
+def _not_found(request: HttpRequest, membership: Membership, what: str) -> HttpResponse:
+    back = Link("Webhook", reverse("web:webhook"))
+    return _page(
+        request, membership, "web/not_found.html", {"what": what, "back": back}, status=404
+    )
+
+
+def _listener(membership: Membership, listener_id: int) -> Listener | None:
+    return org_listener(membership.org_id, listener_id)
+
+
+def listener_url(request: HttpRequest, listener: Listener) -> str:
+    """The URL senders post to, as the admin's browser reaches this site."""
+    return request.build_absolute_uri(listener.path)
+
+
+def outcome_summary(delivery: Delivery) -> str:
+    """`2 created · 1 duplicate`, or why the request was refused."""
+    if delivery.outcomes:
+        return " · ".join(f"{count} {status}" for status, count in delivery.outcomes.items())
+    error = delivery.response.get("error") if isinstance(delivery.response, dict) else None
+    if isinstance(error, dict):
+        return str(error.get("message") or error.get("code") or "")
+    return "no actions" if delivery.status == 200 else ""
+
+
+# -- the Listener tab -----------------------------------------------------------------
+
+
+@manager_view
+def webhook(request: HttpRequest, membership: Membership) -> HttpResponse:
+    listeners = [
+        {
+            "listener": listener,
+            "url": listener_url(request, listener),
+            "last_at": when(listener.last_delivery_at),  # type: ignore[attr-defined]
+            "last_status": listener.last_delivery_status,  # type: ignore[attr-defined]
+        }
+        for listener in org_listeners(membership.org)
+    ]
+    return _page(request, membership, "web/listeners/list.html", {"listeners": listeners})
+
+
+def _form_page(
+    request: HttpRequest,
+    membership: Membership,
+    form: ListenerForm,
+    listener: Listener | None,
+) -> HttpResponse:
+    return _page(
+        request,
+        membership,
+        "web/listeners/form.html",
+        {
+            "form": form,
+            "listener": listener,
+            "url": listener_url(request, listener) if listener else "",
+            "tab": "settings",
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@manager_view
+def listener_add(request: HttpRequest, membership: Membership) -> HttpResponse:
+    form = ListenerForm(membership.org, request.POST or None)
+    settings = form.check() if request.method == "POST" else None
+    if settings is not None:
+        listener = listener_create(
+            org=membership.org, settings=settings, created_by=membership.user
+        )
+        messages.success(
+            request, f"Listener “{listener.name}” created. Give its URL to the sender."
+        )
+        return redirect("web:listener", listener.id)
+    return _form_page(request, membership, form, None)
+
+
+@manager_view
+def listener_edit(request: HttpRequest, membership: Membership, listener_id: int) -> HttpResponse:
+    listener = _listener(membership, listener_id)
+    if listener is None:
+        return _not_found(request, membership, "listener")
+    form = ListenerForm(
+        membership.org, request.POST or None, initial=ListenerForm.initial_for(listener)
+    )
+    settings = form.check(enabled=listener.enabled) if request.method == "POST" else None
+    if settings is not None:
+        listener_update(listener=listener, settings=settings)
+        messages.success(request, f"Listener “{listener.name}” saved.")
+        return redirect("web:listener", listener.id)
+    return _form_page(request, membership, form, listener)
+
+
+@manager_view
+def listener_regenerate_url(
+    request: HttpRequest, membership: Membership, listener_id: int
+) -> HttpResponse:
+    listener = _listener(membership, listener_id)
+    if listener is None:
+        return _not_found(request, membership, "listener")
+    if request.method == "POST":
+        listener_regenerate(listener=listener)
+        messages.success(
+            request, "New URL generated. The old one no longer works: give this one to senders."
+        )
+        return redirect("web:listener", listener.id)
+    return _page(
+        request,
+        membership,
+        "web/listeners/confirm.html",
+        {
+            "listener": listener,
+            "title": "Regenerate the URL?",
+            "text": "The current URL stops working at once: senders still using it get "
+            "“404 Not Found” until they are given the new one.",
+            "button": "Regenerate URL",
+            "danger": True,
+        },
+    )
+
+
+@manager_view
+def listener_delete_page(
+    request: HttpRequest, membership: Membership, listener_id: int
+) -> HttpResponse:
+    listener = _listener(membership, listener_id)
+    if listener is None:
+        return _not_found(request, membership, "listener")
+    if request.method == "POST":
+        listener_delete(listener=listener)
+        messages.success(request, f"Listener “{listener.name}” deleted.")
+        return redirect("web:webhook")
+    return _page(
+        request,
+        membership,
+        "web/listeners/confirm.html",
+        {
+            "listener": listener,
+            "title": f"Delete the listener “{listener.name}”?",
+            "text": "Its URL stops working at once and its delivery log is deleted. "
+            "The contacts and leads it created stay.",
+            "button": "Delete listener",
+            "danger": True,
+        },
+    )
+
+
+@require_POST
+@manager_view
+def listener_state(request: HttpRequest, membership: Membership, listener_id: int) -> HttpResponse:
+    listener = _listener(membership, listener_id)
+    if listener is None:
+        return _not_found(request, membership, "listener")
+    enabled = request.POST.get("enabled") == "1"
+    listener_set_enabled(listener=listener, enabled=enabled)
+    messages.success(
+        request,
+        f"Listener “{listener.name}” "
+        + ("enabled." if enabled else "disabled: its URL answers 404 until it is enabled."),
+    )
+    if request.POST.get("back") == "list":
+        return redirect("web:webhook")
+    return redirect("web:listener", listener.id)
+
+
+# -- one listener: its delivery log ---------------------------------------------------
+
+
+def _listener_page(
+    request: HttpRequest,
+    membership: Membership,
+    listener: Listener,
+    template: str,
+    tab: str,
+    context: dict[str, Any],
+) -> HttpResponse:
+    return _page(
+        request,
+        membership,
+        template,
+        {"listener": listener, "url": listener_url(request, listener), "tab": tab, **context},
+    )
+
+
+@manager_view
+def listener_detail(request: HttpRequest, membership: Membership, listener_id: int) -> HttpResponse:
+    listener = _listener(membership, listener_id)
+    if listener is None:
+        return _not_found(request, membership, "listener")
+    shown = Paginator(listener_deliveries(listener), 25).get_page(request.GET.get("page"))
+    rows = [
+        {"delivery": d, "at": when(d.received_at), "summary": outcome_summary(d)} for d in shown
+    ]
+    return _listener_page(
+        request,
+        membership,
+        listener,
+        "web/listeners/detail.html",
+        "log",
+        {"rows": rows, "page_obj": shown},
+    )
+
+
+def _delivery(listener: Listener, delivery_id: int) -> Delivery | None:
+    return listener_delivery(listener, delivery_id=delivery_id)
+
+
+def _pretty(text: str) -> str:
+    """JSON indented for reading; anything else as it came."""
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        return text
+
+
+@manager_view
+def delivery_detail(
+    request: HttpRequest, membership: Membership, listener_id: int, delivery_id: int
+) -> HttpResponse:
+    listener = _listener(membership, listener_id)
+    delivery = _delivery(listener, delivery_id) if listener else None
+    if listener is None or delivery is None:
+        return _not_found(request, membership, "delivery")
+    outcomes = [
+        {
+            "outcome": outcome,
+            "record": record_link(outcome.record) if outcome.record else None,
+            "related": [(record_link(ref), ref.get("status") or "") for ref in outcome.related],
+        }
+        for outcome in delivery_outcomes(delivery)
+    ]
+    replays = list(delivery.replays.order_by("id").values_list("id", flat=True))
+    facts = [
+        fact("Received", when(delivery.received_at)),
+        fact("Source address", delivery.source_ip),
+        fact("Sender", delivery.sender),
+        fact("Content type", delivery.content_type),
+        fact("Body size", f"{delivery.body_size} bytes"),
+        fact("Duration", f"{delivery.duration_ms:.0f} ms"),
+        fact("Request ID", str(delivery.request_id)),
+    ]
+    return _listener_page(
+        request,
+        membership,
+        listener,
+        "web/listeners/delivery.html",
+        "log",
+        {
+            "delivery": delivery,
+            "facts": facts,
+            "summary": outcome_summary(delivery),
+            "outcomes": outcomes,
+            "replays": replays,
+            "body": _pretty(delivery.body_text),
+            "response": json.dumps(delivery.response, indent=2, ensure_ascii=False),
+        },
+    )
+
+
+@require_POST
+@manager_view
+def delivery_replay_page(
+    request: HttpRequest, membership: Membership, listener_id: int, delivery_id: int
+) -> HttpResponse:
+    listener = _listener(membership, listener_id)
+    delivery = _delivery(listener, delivery_id) if listener else None
+    if listener is None or delivery is None:
+        return _not_found(request, membership, "delivery")
+    try:
+        replay = delivery_replay(delivery, by=membership.user)
+    except Invalid as problem:
+        messages.error(request, f"Not replayed: {problem.message}.")
+        return redirect("web:delivery", listener.id, delivery.id)
+    messages.success(
+        request,
+        f"Delivery #{delivery.id} replayed as #{replay.id}: {outcome_summary(replay)}.",
+    )
+    return redirect("web:delivery", listener.id, replay.id)
+
+
+@manager_view
+def delivery_by_request(
+    request: HttpRequest, membership: Membership, listener_id: int, request_id: uuid.UUID
+) -> HttpResponse:
+    """The log entry of a request by its requestId (the test console links here)."""
+    listener = _listener(membership, listener_id)
+    delivery = listener_delivery(listener, request_id=str(request_id)) if listener else None
+    if listener is None or delivery is None:
+        return _not_found(request, membership, "delivery")
+    return redirect("web:delivery", listener.id, delivery.id)
+
+
+# -- the test console -----------------------------------------------------------------
+
+
+@manager_view
+def listener_console(
+    request: HttpRequest, membership: Membership, listener_id: int
+) -> HttpResponse:
+    listener = _listener(membership, listener_id)
+    if listener is None:
+        return _not_found(request, membership, "listener")
+    samples = console_samples(sender=membership.user.email)
+    return _listener_page(
+        request,
+        membership,
+        listener,
+        "web/listeners/console.html",
+        "console",
+        {
+            "samples": samples,
+            "first_body": samples[0].body if samples else "",
+            "sample_bodies": {sample.name: sample.body for sample in samples},
+        },
+    )

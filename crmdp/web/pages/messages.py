@@ -1,0 +1,128 @@
+"""The org's outbox for those who run it: every email and SMS, newest first, by
+status and channel, and one message with each attempt at sending it."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+
+from crmdp.messaging.models import Message, MessageStatus
+from crmdp.messaging.selectors import outbox, visible_message
+from crmdp.orgs.models import Membership
+from crmdp.web.access import manager_view
+from crmdp.web.forms import MessageFilters
+from crmdp.web.layout import page
+from crmdp.web.pages.related import (
+    MESSAGE_COLUMNS,
+    channel_name,
+    customer_link,
+    message_url,
+    scoped_customer,
+    status_badge,
+)
+from crmdp.web.records import Fact, Link, RecordList, fact, list_page, when
+
+MESSAGES = RecordList(
+    section="messages",
+    title="Messages",
+    noun="messages",
+    columns=MESSAGE_COLUMNS,
+    detail_url=message_url,
+    tab_param="status",
+    tabs=(
+        ("", "All"),
+        (MessageStatus.QUEUED.value, "Queued"),
+        (MessageStatus.SENT.value, "Sent"),
+        (MessageStatus.FAILED.value, "Failed"),
+    ),
+    empty_hint="Welcome emails and SMS to new customers, and send-sms requests, are "
+    "queued here and sent by the worker.",
+    search_hint="Try another status or channel.",
+)
+
+
+@manager_view
+def message_list_page(request: HttpRequest, membership: Membership) -> HttpResponse:
+    filters = MessageFilters(request.GET)
+    filters.is_valid()  # an unknown status or channel is dropped, not an error page
+    given = filters.cleaned_data
+    customer = scoped_customer(membership, given.get("customer"))
+    records = outbox(
+        membership,
+        status=given.get("status") or None,
+        channel=given.get("channel") or None,
+        customer=customer,
+    )
+    if given.get("customer") and customer is None:
+        records = records.none()
+    scope = customer_link(customer) if customer else None
+    return list_page(request, membership, MESSAGES, records, filters, scope=scope)
+
+
+def message_facts(message: Message) -> list[Fact]:
+    delivery = (
+        Link(
+            "the delivery that queued it",
+            reverse("web:delivery-by-request", args=[message.listener.id, message.request_id]),
+        )
+        if message.listener and message.request_id
+        else None
+    )
+    return [
+        fact("Channel", channel_name(message)),
+        fact("To", message.to),
+        fact("Customer", customer_link(message.customer) if message.customer else None),
+        fact("Subject", message.subject),
+        fact("Text", message.body, style="pre"),
+        fact("Why", "welcome to a new customer" if message.reason == "welcome" else "send-sms"),
+        fact("Status", status_badge(message.status)),
+        fact("Attempts", str(message.attempts)),
+        fact("Last error", message.last_error),
+        fact("Queued", when(message.created_at)),
+        fact("Next attempt", when(message.next_attempt_at) if message.status == "queued" else ""),
+        fact("Sent", when(message.sent_at)),
+        fact("Provider", message.provider),
+        fact("Provider's message ID", message.provider_message_id),
+        fact("Paid from", "the org's SMS trial allowance" if message.uses_trial else ""),
+        fact("Queued by", f"listener “{message.listener.name}”" if message.listener else ""),
+        fact("Request", delivery),
+    ]
+
+
+@manager_view
+def message_detail(request: HttpRequest, membership: Membership, message_id: int) -> HttpResponse:
+    back = Link("Messages", reverse("web:messages"))
+    message = visible_message(membership, message_id)
+    if message is None:
+        return page(
+            request,
+            membership,
+            "web/not_found.html",
+            {"what": "message", "back": back},
+            status=404,
+            section="messages",
+        )
+    attempts = [
+        {
+            "number": attempt.number,
+            "started": when(attempt.started_at),
+            "took": f"{(attempt.finished_at - attempt.started_at).total_seconds():.1f} s",
+            "outcome": status_badge(attempt.outcome),
+            "error": attempt.error,
+            "worker": attempt.worker,
+        }
+        for attempt in message.attempt_log.all()
+    ]
+    return page(
+        request,
+        membership,
+        "web/messages/detail.html",
+        {
+            "message": message,
+            "back": back,
+            "status": status_badge(message.status),
+            "facts": message_facts(message),
+            "attempts": attempts,
+        },
+        section="messages",
+    )

@@ -1,0 +1,358 @@
+"""Settings of the org: users and groups, catalogs, custom fields, SMS. Owners and
+admins only; every change goes through crmdp.orgs.services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from crmdp.lib.issues import Invalid
+from crmdp.messaging.services import sms_set
+from crmdp.orgs.models import CatalogKind, CustomFieldDefinition, Membership
+from crmdp.orgs.selectors import (
+    catalog,
+    catalog_entry,
+    custom_field,
+    custom_fields,
+    login_exists,
+    member_groups,
+    org_groups,
+    org_member,
+    org_members,
+    org_overview,
+)
+from crmdp.orgs.services import (
+    catalog_add,
+    catalog_move,
+    catalog_remove,
+    catalog_set_default,
+    field_add,
+    field_remove,
+    group_add,
+    member_update,
+    user_add,
+)
+from crmdp.web.access import manager_view
+from crmdp.web.forms import (
+    CatalogForm,
+    FieldForm,
+    GroupForm,
+    MemberForm,
+    SmsForm,
+    UserAddForm,
+    show_problems,
+)
+from crmdp.web.layout import CATALOG_PAGES, settings_page
+from crmdp.web.records import Link
+
+
+def _not_found(request: HttpRequest, membership: Membership, what: str) -> HttpResponse:
+    back = Link("Settings", reverse("web:settings"))
+    return settings_page(
+        request,
+        membership,
+        "web/not_found.html",
+        {"what": what, "back": back},
+        current="",
+        status=404,
+    )
+
+
+@manager_view
+def settings_home(request: HttpRequest, membership: Membership) -> HttpResponse:
+    org = membership.org
+    return settings_page(
+        request,
+        membership,
+        "web/settings/home.html",
+        {
+            "overview": org_overview(org),
+            "catalog_pages": [(slug, label, kind) for slug, (kind, label) in CATALOG_PAGES.items()],
+            "sms_status": _sms_status(membership),
+        },
+        current="",
+    )
+
+
+@manager_view
+def other_settings(request: HttpRequest, membership: Membership) -> HttpResponse:
+    return settings_page(
+        request,
+        membership,
+        "web/settings/other.html",
+        {"overview": org_overview(membership.org)},
+        current="other",
+    )
+
+
+# -- users and groups -----------------------------------------------------------------
+
+
+def _users_page(
+    request: HttpRequest,
+    membership: Membership,
+    user_form: UserAddForm,
+    group_form: GroupForm,
+    status: int = 200,
+) -> HttpResponse:
+    return settings_page(
+        request,
+        membership,
+        "web/settings/users.html",
+        {
+            "members": list(org_members(membership.org)),
+            "groups": list(org_groups(membership.org)),
+            "user_form": user_form,
+            "group_form": group_form,
+        },
+        current="users",
+        status=status,
+    )
+
+
+@manager_view
+def users(request: HttpRequest, membership: Membership) -> HttpResponse:
+    org = membership.org
+    form = UserAddForm(org, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        password = data["password"] or None
+        new_login = not login_exists(data["email"])
+        if new_login and not password:
+            form.add_error("password", "A new login needs a password.")
+        elif password:
+            try:
+                validate_password(password)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error("password", message)
+        if not form.errors:
+            try:
+                added = user_add(
+                    org=org,
+                    email=data["email"],
+                    role=data["role"],
+                    groups=[group.name for group in data["groups"]],
+                    password=password,
+                    full_name=data["full_name"],
+                )
+            except Invalid as problem:
+                show_problems(form, [problem])
+            else:
+                messages.success(request, f"{added.user.email} is now {added.role} of {org.name}.")
+                return redirect("web:users")
+    return _users_page(request, membership, form, GroupForm(), status=400 if form.errors else 200)
+
+
+@require_POST
+@manager_view
+def group_add_page(request: HttpRequest, membership: Membership) -> HttpResponse:
+    form = GroupForm(request.POST)
+    if form.is_valid():
+        try:
+            group = group_add(org=membership.org, name=form.cleaned_data["name"])
+        except Invalid as problem:
+            show_problems(form, [problem])
+        else:
+            messages.success(request, f"Group “{group.name}” added.")
+            return redirect("web:users")
+    return _users_page(request, membership, UserAddForm(membership.org), form, status=400)
+
+
+@manager_view
+def member_edit(request: HttpRequest, membership: Membership, member_id: int) -> HttpResponse:
+    member = org_member(membership.org, member_id)
+    if member is None:
+        return _not_found(request, membership, "user")
+    initial = {
+        "role": member.role,
+        "groups": member_groups(member),
+        "is_active": member.is_active,
+    }
+    form = MemberForm(membership.org, request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            member_update(
+                membership=member,
+                role=data["role"],
+                groups=list(data["groups"]),
+                is_active=data["is_active"],
+            )
+        except Invalid as problem:
+            show_problems(form, [problem])
+        else:
+            messages.success(request, f"{member.user.email} saved.")
+            return redirect("web:users")
+    return settings_page(
+        request,
+        membership,
+        "web/settings/member.html",
+        {"member": member, "form": form},
+        current="users",
+        status=400 if form.errors else 200,
+    )
+
+
+# -- catalogs -------------------------------------------------------------------------
+
+
+@manager_view
+def catalog_page(request: HttpRequest, membership: Membership, slug: str) -> HttpResponse:
+    if slug not in CATALOG_PAGES:
+        return _not_found(request, membership, "page")
+    kind, title = CATALOG_PAGES[slug]
+    form = CatalogForm(kind, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            item = catalog_add(
+                org=membership.org,
+                kind=kind,
+                name=data["name"],
+                first_response_minutes=data.get("first_response_minutes"),
+                resolution_minutes=data.get("resolution_minutes"),
+            )
+        except Invalid as problem:
+            show_problems(form, [problem])
+        else:
+            messages.success(request, f"“{item.name}” added to {title.lower()}.")
+            return redirect("web:catalog", slug)
+    return settings_page(
+        request,
+        membership,
+        "web/settings/catalog.html",
+        {
+            "slug": slug,
+            "kind": kind,
+            "title": title,
+            "noun": CatalogKind(kind).label,
+            "items": list(catalog(membership.org, kind)),
+            "form": form,
+            "ordered": kind == CatalogKind.STAGE,
+            "has_default": kind == CatalogKind.CURRENCY,
+            "is_sla": kind == CatalogKind.SLA,
+        },
+        current=slug,
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+@manager_view
+def catalog_item(
+    request: HttpRequest, membership: Membership, slug: str, item_id: int
+) -> HttpResponse:
+    kind = CATALOG_PAGES.get(slug, ("", ""))[0]
+    item = catalog_entry(membership.org, kind, item_id)
+    if item is None:
+        return _not_found(request, membership, "entry")
+    change = request.POST.get("change")
+    try:
+        if change == "remove":
+            catalog_remove(item=item)
+            messages.success(request, f"“{item.name}” removed.")
+        elif change in ("up", "down"):
+            catalog_move(item=item, offset=-1 if change == "up" else 1)
+        elif change == "default":
+            catalog_set_default(item=item)
+            messages.success(request, f"{item.name} is now the default.")
+    except Invalid as problem:
+        messages.error(request, problem.message[:1].upper() + problem.message[1:] + ".")
+    return redirect("web:catalog", slug)
+
+
+# -- custom fields --------------------------------------------------------------------
+
+
+@manager_view
+def fields(request: HttpRequest, membership: Membership) -> HttpResponse:
+    form = FieldForm(request.POST or None, initial={"record_type": request.GET.get("record")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            definition = field_add(
+                org=membership.org,
+                record_type=data["record_type"],
+                name=data["name"],
+                field_type=data["field_type"],
+                choices=form.choice_list(),
+            )
+        except Invalid as problem:
+            # The service names the command line's --choice/--type; the form's fields differ.
+            field = {"choice": "choices", "type": "field_type", "record": "record_type"}
+            show_problems(form, [Invalid(field.get(problem.field, problem.field), problem.message)])
+        else:
+            messages.success(
+                request, f"{definition.record_type.capitalize()} field “{definition.name}” added."
+            )
+            return redirect("web:fields")
+    by_type: dict[str, list[CustomFieldDefinition]] = {}
+    for definition in custom_fields(membership.org):
+        by_type.setdefault(definition.record_type, []).append(definition)
+    return settings_page(
+        request,
+        membership,
+        "web/settings/fields.html",
+        {"form": form, "by_type": by_type},
+        current="fields",
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+@manager_view
+def field_remove_page(request: HttpRequest, membership: Membership, field_id: int) -> HttpResponse:
+    definition = custom_field(membership.org, field_id)
+    if definition is None:
+        return _not_found(request, membership, "custom field")
+    field_remove(definition=definition)
+    messages.success(request, f"Field “{definition.name}” removed.")
+    return redirect("web:fields")
+
+
+# -- SMS ------------------------------------------------------------------------------
+
+
+def _sms_status(membership: Membership) -> str:
+    org = membership.org
+    if org.sms_provider == "http":
+        return f"Sending through the HTTP gateway {org.sms_url}."
+    if org.sms_provider == "log":
+        return "Messages are recorded, not sent (log provider)."
+    return f"No provider: {org.sms_trial_remaining} trial messages left."
+
+
+@manager_view
+def sms(request: HttpRequest, membership: Membership) -> HttpResponse:
+    org = membership.org
+    initial: dict[str, Any] = {
+        "provider": org.sms_provider,
+        "url": org.sms_url,
+        "trial": org.sms_trial_remaining,
+    }
+    form = SmsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            sms_set(org, provider=data["provider"], url=data["url"], trial=data["trial"])
+        except Invalid as problem:
+            show_problems(form, [problem])
+        else:
+            messages.success(request, f"SMS settings saved. {_sms_status(membership)}")
+            return redirect("web:sms")
+    return settings_page(
+        request,
+        membership,
+        "web/settings/sms.html",
+        {"form": form, "status": _sms_status(membership)},
+        current="sms",
+        status=400 if form.errors else 200,
+    )

@@ -1,0 +1,186 @@
+"""Tickets: the list with search and filters, and a ticket's page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+
+from crmdp.deals.models import Deal
+from crmdp.deals.selectors import deal_number, visible_deals
+from crmdp.orgs.models import Membership
+from crmdp.tickets.models import Ticket
+from crmdp.tickets.selectors import ticket_history, ticket_list, visible_ticket
+from crmdp.web.access import member_view
+from crmdp.web.forms import TicketFilters
+from crmdp.web.layout import page
+from crmdp.web.pages.related import (
+    customer_link,
+    customer_url,
+    deal_url,
+    due_lines,
+    is_overdue,
+    resolution_cell,
+    scoped_customer,
+    status_badge,
+    ticket_url,
+)
+from crmdp.web.records import (
+    Badge,
+    Card,
+    Column,
+    Fact,
+    Link,
+    RecordList,
+    custom_field_facts,
+    day,
+    fact,
+    list_page,
+    when,
+)
+
+
+def tickets_spec(now: datetime) -> RecordList:
+    """The tickets list; its due column is read against `now`, once per page."""
+    return RecordList(
+        section="tickets",
+        title="Tickets",
+        noun="tickets",
+        columns=(
+            Column("Title", lambda t: t.title),
+            Column("Code", lambda t: t.code, "muted nowrap"),
+            Column("Status", lambda t: status_badge(t.status)),
+            Column("Customer", lambda t: t.customer.display_name if t.customer else ""),
+            Column("Channel", lambda t: t.channel.name if t.channel else "", "muted"),
+            Column("Group", lambda t: t.group.name if t.group else "", "muted"),
+            Column("SLA", lambda t: t.sla.name if t.sla else "", "muted"),
+            Column("Resolution due", lambda t: resolution_cell(t, now), "nowrap"),
+            Column("Tags", lambda t: t.tags, "tags"),
+            Column("Created", lambda t: day(t.created_at), "muted nowrap optional"),
+        ),
+        detail_url=ticket_url,
+        empty_hint="Tickets arrive through webhook listeners (the add-ticket action).",
+        search_hint="Try a part of the title, or a code such as TID-12.",
+    )
+
+
+def _scoped_deal(membership: Membership, given: str | None) -> Deal | None:
+    number = deal_number(given) if given else None
+    return visible_deals(membership).filter(id=number).first() if number is not None else None
+
+
+@member_view
+def ticket_list_page(request: HttpRequest, membership: Membership) -> HttpResponse:
+    filters = TicketFilters(membership.org, request.GET)
+    filters.is_valid()  # an unknown channel, group or SLA id is dropped, not an error page
+    given = filters.cleaned_data
+    customer = scoped_customer(membership, given.get("customer"))
+    deal = _scoped_deal(membership, given.get("deal"))
+    records = ticket_list(
+        membership,
+        q=given.get("q"),
+        channel_id=given["channel"].id if given.get("channel") else None,
+        group_id=given["group"].id if given.get("group") else None,
+        sla_id=given["sla"].id if given.get("sla") else None,
+        status=given.get("status") or None,
+        tag=given.get("tag"),
+        customer=customer,
+        deal=deal,
+    )
+    if (given.get("customer") and customer is None) or (given.get("deal") and deal is None):
+        records = records.none()  # narrowed to a record the member may not see
+    scope = (
+        customer_link(customer)
+        if customer
+        else Link(f"deal {deal.id} {deal.name}", deal_url(deal))
+        if deal
+        else None
+    )
+    spec = tickets_spec(timezone.now())
+    return list_page(request, membership, spec, records, filters, scope=scope)
+
+
+# -- detail ---------------------------------------------------------------------------
+
+
+def _deal_line(membership: Membership, ticket: Ticket) -> str | Link | None:
+    """The deal, linked when the member may see it; else its dealId only."""
+    deal = ticket.deal
+    if deal is None:
+        return None
+    if membership.sees_everything or visible_deals(membership).filter(id=deal.id).exists():
+        return Link(f"{deal.name} (deal {deal.id})", deal_url(deal))
+    return f"deal {deal.id} (not shared with you)"
+
+
+def ticket_facts(membership: Membership, ticket: Ticket) -> list[Fact]:
+    """Every field of a ticket, in the order of the add-ticket action."""
+    # Visible with its customer: whoever sees the ticket may open its customer.
+    customer = customer_link(ticket.customer) if ticket.customer else None
+    return [
+        fact("Title", ticket.title),
+        fact("Status", status_badge(ticket.status)),
+        fact("Customer", customer),
+        fact("Deal", _deal_line(membership, ticket)),
+        fact("Group", ticket.group.name if ticket.group else ""),
+        fact("Channel", ticket.channel.name if ticket.channel else ""),
+        fact("Body", ticket.body, style="pre"),
+    ]
+
+
+def sla_facts(ticket: Ticket, now: datetime) -> list[Fact]:
+    return [
+        fact("Policy", ticket.sla.name if ticket.sla else ""),
+        fact("First response due", *due_lines(ticket, ticket.first_response_due, now)),
+        fact("Resolution due", *due_lines(ticket, ticket.resolution_due, now)),
+    ]
+
+
+def _record_facts(ticket: Ticket) -> list[Fact]:
+    listener = ticket.created_by_listener
+    return [
+        fact("Owner", ticket.owner.email if ticket.owner else ""),
+        fact("Created", when(ticket.created_at)),
+        fact("Created through", f"listener “{listener.name}”" if listener else ""),
+    ]
+
+
+@member_view
+def ticket_detail(request: HttpRequest, membership: Membership, code: str) -> HttpResponse:
+    back = Link("Tickets", reverse("web:tickets"))
+    ticket = visible_ticket(membership, code)
+    if ticket is None:
+        return page(
+            request,
+            membership,
+            "web/not_found.html",
+            {"what": "ticket", "back": back},
+            status=404,
+            section="tickets",
+        )
+    now = timezone.now()
+    cards = [Card("SLA", sla_facts(ticket, now)), Card("Record", _record_facts(ticket))]
+    custom = custom_field_facts(ticket.org_id, "ticket", ticket.custom_fields)
+    if custom:
+        cards.append(Card("Custom fields", custom))
+    overdue = is_overdue(ticket, ticket.first_response_due, now) or is_overdue(
+        ticket, ticket.resolution_due, now
+    )
+    return page(
+        request,
+        membership,
+        "web/tickets/detail.html",
+        {
+            "record": ticket,
+            "back": back,
+            "status": status_badge(ticket.status),
+            "overdue": Badge("Overdue", "overdue") if overdue else None,
+            "customer_url": customer_url(ticket.customer) if ticket.customer else "",
+            "facts": ticket_facts(membership, ticket),
+            "cards": cards,
+            "history": list(ticket_history(membership, ticket)),
+        },
+        section="tickets",
+    )

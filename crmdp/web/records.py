@@ -1,0 +1,243 @@
+"""The one list/detail pattern every record type's pages follow.
+
+A record type's list page is a RecordList (its columns, title and the link to a
+record) applied to a queryset from its selector; its detail page extends
+`web/records/detail.html` and fills the facts, side cards and timeline. Customers,
+deals, tickets and messages each write the same three things: a RecordList, a
+filter form and a detail view; plus an entry in RECORD_PAGES so that delivery logs
+link to them.
+
+Every cell and fact is computed in Python (here and in the pages), from rows the
+selector loaded with their relations: templates only print.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from crmdp.orgs.models import Membership
+from crmdp.orgs.permits import Permit
+from crmdp.orgs.selectors import record_type_fields
+from crmdp.web.layout import NavLink, page
+
+# One way of writing moments everywhere: 24 Nov 2026, 11:53 (day first, 24-hour clock).
+MOMENT = "j M Y, H:i"
+DAY = "j M Y"
+
+
+def when(moment: Any) -> str:
+    return date_format(timezone.localtime(moment), MOMENT) if moment else ""
+
+
+def day(moment: Any) -> str:
+    return date_format(timezone.localtime(moment), DAY) if moment else ""
+
+
+def money(value: Decimal | None, currency: Any = None) -> str:
+    """50,000 VND: grouped digits, no trailing zeros, the currency's code after."""
+    if value is None:
+        return ""
+    amount = f"{value.normalize():,f}"
+    return f"{amount} {currency.name}" if currency is not None else amount
+
+
+def visible_to(record: Any) -> str:
+    """Who the record's permit lets see it, in words (customers, deals, notes);
+    permit_users is read from its prefetched rows."""
+    users = list(record.permit_users.all()) if record.permit_status == 4 else []
+    return Permit(record.permit_status, record.permit_group, users).describe()
+
+
+@dataclass(frozen=True)
+class Link:
+    text: str
+    url: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class Badge:
+    """A word in a coloured pill: a message's status, an overdue time."""
+
+    text: str
+    tone: str  # the CSS class badge-<tone>: queued, sent, failed, overdue, open, …
+
+    def __str__(self) -> str:
+        return self.text
+
+
+Cell = str | Link | Badge | Sequence[str] | None
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    cell: Callable[[Any], Cell]
+    # "tags" draws a list of chips, "muted" greys the text, "nowrap" keeps it on one line.
+    style: str = ""
+
+
+@dataclass(frozen=True)
+class RecordList:
+    """What one record type's list page shows."""
+
+    section: str  # its place in the sidebar (layout.NAV)
+    title: str  # "Contacts and accounts"
+    noun: str  # "contacts": "No contacts match"
+    columns: Sequence[Column]
+    detail_url: Callable[[Any], str]
+    empty_hint: str = ""  # where records of this type come from
+    # What to try when a search finds nothing.
+    search_hint: str = (
+        "Try the start of a name, a whole email or phone number, or a code such as PID-12."
+    )
+    per_page: int = 25
+    # A filter shown as tabs above the list (contacts: all, contacts, accounts).
+    tab_param: str = ""
+    tabs: Sequence[tuple[str, str]] = ()
+
+
+@dataclass
+class Row:
+    url: str
+    cells: list[tuple[Column, Cell]]
+
+
+def _tab_links(request: HttpRequest, spec: RecordList, current: str) -> list[NavLink]:
+    """The tabs keep the search and filters; a new tab starts at its first page."""
+    links = []
+    for value, label in spec.tabs:
+        params = request.GET.copy()
+        params.pop("page", None)
+        params.pop(spec.tab_param, None)
+        if value:
+            params[spec.tab_param] = value
+        links.append(NavLink(label, f"?{params.urlencode()}", value == current))
+    return links
+
+
+def list_page(
+    request: HttpRequest,
+    membership: Membership,
+    spec: RecordList,
+    records: QuerySet[Any],
+    filters: forms.Form,
+    *,
+    scope: Link | None = None,
+) -> HttpResponse:
+    """A record list: search and filters on top, one page of rows, page links below.
+    `scope` is the record the list is narrowed to (a customer's deals), if any."""
+    paginator = Paginator(records, spec.per_page)
+    shown = paginator.get_page(request.GET.get("page"))
+    rows = [
+        Row(spec.detail_url(record), [(column, column.cell(record)) for column in spec.columns])
+        for record in shown
+    ]
+    filtered = any(
+        value not in (None, "")
+        for name, value in filters.cleaned_data.items()
+        if name != spec.tab_param
+    )
+    current_tab = filters.cleaned_data.get(spec.tab_param) or "" if spec.tab_param else ""
+    return page(
+        request,
+        membership,
+        "web/records/list.html",
+        {
+            "spec": spec,
+            "rows": rows,
+            "page_obj": shown,
+            "filters": filters,
+            "filtered": filtered,
+            "current_tab": current_tab,
+            "tab_links": _tab_links(request, spec, current_tab) if spec.tabs else [],
+            "scope": scope,
+        },
+        section=spec.section,
+    )
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One labelled value of a detail page; several lines for list values."""
+
+    label: str
+    lines: Sequence[str | Link | Badge]
+    style: str = ""  # "tags", "pre" (keeps line breaks)
+
+
+def fact(label: str, *values: str | Link | Badge | None, style: str = "") -> Fact:
+    return Fact(label, [value for value in values if value is not None and value != ""], style)
+
+
+def custom_field_facts(org_id: int, record_type: str, values: dict[str, Any]) -> list[Fact]:
+    """One fact per custom field of the record type (contact, lead, deal, ticket), in
+    the order of their definitions; `values` is keyed by definition id."""
+    facts = []
+    for definition in record_type_fields(org_id, record_type):
+        value = values.get(str(definition.id))
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else value
+        facts.append(fact(definition.name, "" if shown is None else str(shown)))
+    return facts
+
+
+@dataclass
+class Card:
+    """A titled box of facts (or rows) beside or below a record's main facts."""
+
+    title: str
+    facts: list[Fact] = field(default_factory=list)
+    empty: str = ""
+
+
+# -- links from the delivery log to the records a request touched --------------------
+
+
+def _customer_page(name: str) -> Callable[[dict[str, Any]], str | None]:
+    def url(ref: dict[str, Any]) -> str | None:
+        code = ref.get("customerId")
+        return reverse(name, args=[code]) if code else None
+
+    return url
+
+
+def _page_by(name: str, key: str) -> Callable[[dict[str, Any]], str | None]:
+    def url(ref: dict[str, Any]) -> str | None:
+        value = ref.get(key)
+        return reverse(name, args=[value]) if value else None
+
+    return url
+
+
+# The response's `record`/`related` types that have a page. A note has none of its
+# own: its link opens the customer or deal it is on, at the note.
+RECORD_PAGES: dict[str, Callable[[dict[str, Any]], str | None]] = {
+    "contact": _customer_page("web:contact"),
+    "account": _customer_page("web:contact"),
+    "lead": _customer_page("web:lead"),
+    "deal": _page_by("web:deal", "id"),
+    "ticket": _page_by("web:ticket", "code"),
+    "note": _page_by("web:note", "id"),
+    "message": _page_by("web:message", "id"),
+}
+
+
+def record_link(ref: dict[str, Any]) -> Link:
+    """A `record`/`related` entry of a listener response, as a link where it has a page."""
+    kind = str(ref.get("type") or "record")
+    code = ref.get("customerId") or ref.get("code") or ref.get("id", "?")
+    to_page = RECORD_PAGES.get(kind)
+    return Link(f"{kind} {code}", (to_page(ref) if to_page else None) or "")

@@ -1,0 +1,77 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from crmdp.web.pages import (
+    customers,
+    deals,
+    listeners,
+    messages,
+    notes,
+    org_settings,
+    session,
+    tickets,
+)
+
+app_name = "web"
+
+webhook = "settings/webhook/listeners/<int:listener_id>"
+
+urlpatterns = [
+    path("", session.home, name="home"),
+    path("login/", session.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("org/", session.org_switch, name="org-switch"),
+    # Records: one list and one detail page per record type.
+    path("contacts/", customers.contact_list, name="contacts"),
+    path("contacts/<str:code>/", customers.contact_detail, name="contact"),
+    path("leads/", customers.lead_list, name="leads"),
+    path("leads/<str:code>/", customers.lead_detail, name="lead"),
+    path("deals/", deals.deal_list_page, name="deals"),
+    path("deals/<str:deal_id>/", deals.deal_detail, name="deal"),
+    path("tickets/", tickets.ticket_list_page, name="tickets"),
+    path("tickets/<str:code>/", tickets.ticket_detail, name="ticket"),
+    # A note opens on its customer's or deal's page.
+    path("notes/<int:note_id>/", notes.note_page, name="note"),
+    # The outbox, for owners and admins.
+    path("messages/", messages.message_list_page, name="messages"),
+    path("messages/<int:message_id>/", messages.message_detail, name="message"),
+    # Settings.
+    path("settings/", org_settings.settings_home, name="settings"),
+    path("settings/users/", org_settings.users, name="users"),
+    path("settings/users/<int:member_id>/", org_settings.member_edit, name="member"),
+    path("settings/groups/", org_settings.group_add_page, name="group-add"),
+    path("settings/catalogs/<slug:slug>/", org_settings.catalog_page, name="catalog"),
+    path(
+        "settings/catalogs/<slug:slug>/<int:item_id>/",
+        org_settings.catalog_item,
+        name="catalog-item",
+    ),
+    path("settings/fields/", org_settings.fields, name="fields"),
+    path(
+        "settings/fields/<int:field_id>/remove/",
+        org_settings.field_remove_page,
+        name="field-remove",
+    ),
+    path("settings/sms/", org_settings.sms, name="sms"),
+    path("settings/other/", org_settings.other_settings, name="other-settings"),
+    # Settings → Other settings → Webhook → Listener (the vendor guide's path).
+    path("settings/webhook/", listeners.webhook, name="webhook"),
+    path("settings/webhook/listeners/add/", listeners.listener_add, name="listener-add"),
+    path(f"{webhook}/", listeners.listener_detail, name="listener"),
+    path(f"{webhook}/edit/", listeners.listener_edit, name="listener-edit"),
+    path(f"{webhook}/regenerate/", listeners.listener_regenerate_url, name="listener-regenerate"),
+    path(f"{webhook}/state/", listeners.listener_state, name="listener-state"),
+    path(f"{webhook}/delete/", listeners.listener_delete_page, name="listener-delete"),
+    path(f"{webhook}/console/", listeners.listener_console, name="listener-console"),
+    path(f"{webhook}/deliveries/<int:delivery_id>/", listeners.delivery_detail, name="delivery"),
+    path(
+        f"{webhook}/deliveries/<int:delivery_id>/replay/",
+        listeners.delivery_replay_page,
+        name="delivery-replay",
+    ),
+    path(
+        f"{webhook}/requests/<uuid:request_id>/",
+        listeners.delivery_by_request,
+        name="delivery-by-request",
+    ),
+]

@@ -1,0 +1,269 @@
+"""Reading incoming values (SPEC §4): phones, emails, passports, names, dates,
+numbers, countries and tags."""
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crmdp.lib.values import (
+    name_key,
+    passport_key,
+    read_country,
+    read_date,
+    read_datetime,
+    read_decimal,
+    read_email,
+    read_phone,
+    read_tags,
+)
+
+# -- phones ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("given_number", ["0905 000 001", "+84905000001", "84-905-000-001"])
+def test_vietnamese_phone_spellings_are_one_number(given_number):
+    read = read_phone(given_number, "VN")
+    assert read.problem is None
+    assert read.value.e164 == "+84905000001"
+
+
+def test_phone_keeps_the_number_as_given():
+    assert read_phone(" 0905 000 001 ", "VN").value.value == "0905 000 001"
+
+
+def test_phone_region_decides_how_a_national_number_is_read():
+    assert read_phone("(202) 555-0143", "US").value.e164 == "+12025550143"
+    assert read_phone("0905000001", "VN").value.e164 != read_phone("0905000001", "US").value.e164
+
+
+def test_guide_sample_phone_reads_in_vietnam():
+    assert read_phone("01234567890", "VN").value.e164 == "+841234567890"
+
+
+def test_unreadable_phone_is_kept_with_a_warning_and_compared_by_digits():
+    read = read_phone("call me: 12", "VN")
+    assert read.problem and "VN" in read.problem
+    assert read.value.e164 is None
+    assert read.value.value == "call me: 12"
+    assert read.value.match_value == "12"
+
+
+@pytest.mark.parametrize("given_number", ["000000000", "0 000 000 000"])
+def test_a_number_of_zeros_is_no_phone_number(given_number):
+    # Its E.164 form would read back as another number, so it could never match itself.
+    read = read_phone(given_number, "VN")
+    assert read.value.e164 is None
+    assert read.problem
+
+
+# -- emails ---------------------------------------------------------------------------
+
+
+def test_email_is_trimmed_and_lower_cased():
+    read = read_email("  Huy.Nguyen@HTKLabs.com ")
+    assert read.problem is None
+    assert read.value.value == "huy.nguyen@htklabs.com"
+    assert read.value.normalized == "huy.nguyen@htklabs.com"
+
+
+@pytest.mark.parametrize("given_email", ["not an email", "a@", "@b.com", "a b@c.com", "Foo@@x.io"])
+def test_invalid_email_is_kept_as_given_and_not_used_for_matching(given_email):
+    read = read_email(f" {given_email} ")
+    assert read.problem and "not a valid email" in read.problem
+    assert read.value.value == given_email
+    assert read.value.normalized is None
+
+
+# -- passports and names --------------------------------------------------------------
+
+
+def test_passport_ignores_spaces_and_case():
+    assert passport_key(" b 12 34\t") == "B1234"
+    assert passport_key("b1234") == passport_key("B 1234")
+
+
+def test_name_key_is_nfc_case_folded_with_spaces_collapsed():
+    decomposed = "Nguye\u0302\u0303n  VIỆT "  # ê + combining tilde, as some keyboards send it
+    assert name_key(decomposed) == name_key("nguyễn việt")
+    assert name_key("  Straße   GmbH ") == "strasse gmbh"
+
+
+# -- dates ----------------------------------------------------------------------------
+
+
+def test_javascript_date_keeps_the_calendar_date_of_its_own_offset():
+    read = read_date("Fri Jan 01 1993 00:00:00 GMT+0700 (ICT)")
+    assert read.problem is None
+    assert read.value == date(1993, 1, 1)
+
+
+def test_javascript_date_keeps_its_offset():
+    moment = read_datetime("Fri Jan 01 1993 00:00:00 GMT+0700 (ICT)").value
+    assert moment == datetime(1993, 1, 1, tzinfo=timezone(timedelta(hours=7)))
+    assert moment.astimezone(UTC) == datetime(1992, 12, 31, 17, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("1993-01-01", date(1993, 1, 1)),
+        ("1993-01-01T23:30:00-05:00", date(1993, 1, 1)),
+        ("1993-01-01T00:00:00+07:00", date(1993, 1, 1)),
+        ("01/02/1993", date(1993, 2, 1)),  # DD/MM/YYYY
+        ("31/12/1999", date(1999, 12, 31)),
+        (725846400000, date(1993, 1, 1)),  # epoch milliseconds
+        ("725846400000", date(1993, 1, 1)),
+        ("Sat Jan 02 1993 00:00:00 GMT+0700 (Indochina Time)", date(1993, 1, 2)),
+    ],
+)
+def test_dates_in_every_documented_form(raw, expected):
+    read = read_date(raw)
+    assert read.problem is None, read.problem
+    assert read.value == expected
+
+
+@pytest.mark.parametrize(
+    "raw", ["yesterday", "31/02/1993", "1993-13-01", "", True, None, {"y": 1993}, float("nan")]
+)
+def test_unreadable_date_is_ignored_with_a_warning(raw):
+    read = read_date(raw)
+    assert read.value is None
+    assert read.problem and "not a date" in read.problem
+
+
+def test_a_date_of_thousands_of_digits_is_a_warning_not_a_crash():
+    read = read_datetime("9" * 5000)
+    assert read.value is None
+    assert read.problem
+
+
+def test_epoch_milliseconds_far_outside_any_lifetime_are_not_dates():
+    assert read_datetime(10**20).value is None
+
+
+# -- numbers --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("50000", Decimal(50000)), (50000, Decimal(50000)), ("1,250.50", Decimal("1250.50"))],
+)
+def test_numbers_arrive_as_numbers_or_strings(raw, expected):
+    assert read_decimal(raw).value == expected
+
+
+@pytest.mark.parametrize("raw", ["fifty", "NaN", "Infinity", True, None, [1]])
+def test_what_is_not_a_finite_number_is_a_warning(raw):
+    read = read_decimal(raw)
+    assert read.value is None
+    assert read.problem
+
+
+# -- countries ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "name"), [("VN", None), (None, "VN"), ("vn", None), (None, "Viet Nam"), ("VN", "x")]
+)
+def test_country_by_code_or_name_is_stored_as_iso_code_and_name(code, name):
+    read = read_country(code, name)
+    assert read.problem is None
+    assert read.value is not None
+    assert read.value.code == "VN"
+    assert read.value.name
+
+
+def test_unknown_country_is_kept_as_given_with_a_warning():
+    read = read_country(None, " Atlantis ")
+    assert read.value is not None
+    assert (read.value.code, read.value.name) == (None, "Atlantis")
+    assert read.problem and "Atlantis" in read.problem
+
+
+def test_no_country_at_all_is_not_a_problem():
+    read = read_country(None, "  ")
+    assert read.value is None
+    assert read.problem is None
+
+
+# -- tags -----------------------------------------------------------------------------
+
+
+def test_tags_from_a_comma_separated_string():
+    assert read_tags("tag_1, tag_2,, ,tag_3 ") == ["tag_1", "tag_2", "tag_3"]
+
+
+def test_tags_from_an_array_drop_case_insensitive_repeats():
+    assert read_tags(["VIP", " vip ", "Vip  Gold", "vip gold", ""]) == ["VIP", "Vip Gold"]
+
+
+# -- properties -----------------------------------------------------------------------
+
+anything = st.text(max_size=80) | st.text(alphabet="0123456789+-() ./:@,TZ", max_size=40)
+READ_SETTINGS = settings(max_examples=300, deadline=None)
+
+
+@READ_SETTINGS
+@given(anything, st.sampled_from(["VN", "US", "GB", "DE", ""]))
+def test_no_exception_escapes_any_reader(text, region):
+    read_email(text)
+    read_phone(text, region or None)
+    read_datetime(text)
+    read_date(text)
+    read_decimal(text)
+    read_country(text, None)
+    read_country(None, text)
+    read_tags(text)
+    read_tags([text, text.upper()])
+    name_key(text)
+    passport_key(text)
+
+
+@READ_SETTINGS
+@given(st.one_of(st.integers(), st.floats(), st.booleans(), st.none()))
+def test_no_exception_escapes_the_date_and_number_readers_on_json_scalars(value):
+    read_datetime(value)
+    read_decimal(value)
+
+
+@READ_SETTINGS
+@given(st.text(max_size=60))
+def test_name_key_twice_equals_once(text):
+    assert name_key(name_key(text)) == name_key(text)
+
+
+@READ_SETTINGS
+@given(st.text(max_size=60))
+def test_passport_key_twice_equals_once(text):
+    assert passport_key(passport_key(text)) == passport_key(text)
+
+
+@READ_SETTINGS
+@given(st.text(max_size=60) | st.emails())
+def test_read_email_twice_equals_once(text):
+    once = read_email(text).value
+    twice = read_email(once.value).value
+    assert twice == once
+
+
+@READ_SETTINGS
+@given(
+    st.text(alphabet="0123456789 +-()", max_size=20),
+    st.sampled_from(["VN", "US", "GB", "DE", "IT"]),
+)
+def test_read_phone_twice_equals_once(text, region):
+    once = read_phone(text, region).value
+    if once.e164 is None:
+        assert read_phone(once.value, region).value == once
+    else:
+        assert read_phone(once.e164, region).value.e164 == once.e164
+
+
+@READ_SETTINGS
+@given(st.text(max_size=60) | st.lists(st.text(max_size=12), max_size=6))
+def test_read_tags_twice_equals_once(raw):
+    once = read_tags(raw)
+    assert read_tags(once) == once

@@ -1,0 +1,119 @@
+"""Real servers at the edges: an SMTP server and an HTTP SMS gateway, in threads."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message as EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class _Inbox:
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.envelopes: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.envelopes.append(envelope)
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@contextmanager
+def smtp_server() -> Iterator[_Inbox]:
+    """A real SMTP server on localhost that keeps what it receives."""
+    inbox = _Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    inbox.port = controller.port  # type: ignore[attr-defined]
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+@dataclass
+class Gateway:
+    """An HTTP SMS gateway: answers each POST with the next scripted status
+    (the last one repeats), records every request, and counts what it accepted."""
+
+    script: list[int]
+    delay: float = 0.0  # seconds to wait before answering (a slow gateway)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    accepted: list[dict[str, Any]] = field(default_factory=list)
+    # Like real gateways that honour idempotency keys: a key accepted once is not
+    # delivered again, however often it is sent.
+    delivered: dict[str, dict[str, Any]] = field(default_factory=dict)
+    port: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/sms"
+
+    def receive(self, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+        """Record a request the moment it arrives (before any delay)."""
+        with self.lock:
+            status = self.script[min(len(self.requests), len(self.script) - 1)]
+            request = {"body": body, "headers": headers, "status": status}
+            self.requests.append(request)
+            return request
+
+    def answer(self, request: dict[str, Any]) -> int:
+        """The scripted status for `request`, once the gateway has "worked" on it."""
+        body, status = request["body"], request["status"]
+        with self.lock:
+            if 200 <= status < 300:
+                self.accepted.append(body)
+                self.delivered.setdefault(str(body.get("idempotencyKey")), body)
+        return int(status)
+
+
+@contextmanager
+def sms_gateway(*script: int, delay: float = 0.0) -> Iterator[Gateway]:
+    gateway = Gateway(list(script) or [200], delay=delay)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(length) or b"{}")
+            request = gateway.receive(body, dict(self.headers.items()))
+            if gateway.delay:
+                time.sleep(gateway.delay)
+            status = gateway.answer(request)
+            reply = json.dumps(
+                {"id": f"gw-{len(gateway.requests)}"} if status < 300 else {"error": "no"}
+            )
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(reply.encode())
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    gateway.port = server.server_address[1]
+    # shutdown() waits for the loop's next poll: a short poll keeps each test fast.
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    try:
+        yield gateway
+    finally:
+        server.shutdown()
+        server.server_close()
