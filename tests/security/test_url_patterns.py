@@ -1,6 +1,5 @@
-"""Every URL pattern of crmdp.urls: only the listener (and the GET-only probes) is
-exempt from CSRF, and no pattern answers an odd parameter (NUL, broken UTF-8, "²",
-huge numbers) with 5xx."""
+"""Every URL pattern of crmdp.urls: only the listener is exempt from CSRF, and no
+pattern answers an odd parameter (NUL, broken UTF-8, "²", huge numbers) with 5xx."""
 
 from __future__ import annotations
 
@@ -12,14 +11,14 @@ from tests.conftest import SENDER
 from tests.security.routes import all_routes
 
 CSRF_EXEMPT = {"listener-inbound"}  # machines with a secret URL, not browsers with a session
-# Exempt too, but they take GET and HEAD only: a POST is refused with 405 before
-# anything could change, and a load balancer's stray POST is told so plainly.
+# Answered by ProbeMiddleware ahead of the CSRF check; they take GET and HEAD only,
+# so an unsafe method is refused (405) before anything could change.
 PROBES = {"healthz", "readyz"}
 
 
-def test_only_the_listener_and_the_read_only_probes_are_csrf_exempt():
+def test_only_the_listener_view_is_csrf_exempt():
     exempt = {route.name for route in all_routes() if getattr(route.callback, "csrf_exempt", 0)}
-    assert exempt == CSRF_EXEMPT | PROBES
+    assert exempt == CSRF_EXEMPT
 
 
 @pytest.mark.parametrize("route", [r for r in all_routes() if r.name in PROBES], ids=str)
