@@ -17,7 +17,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from bench import ceiling
+from bench import ceiling, profile
 from bench.database import CRMDP, ROOT, fresh_database, preload
 from bench.load import drive
 
@@ -204,6 +204,7 @@ def main() -> None:
     runner.add_argument("--threads", type=int, default=4, help="threads per server process")
     runner.add_argument("--keep", action="store_true", help="keep the database afterwards")
     runner.add_argument("--verbose", action="store_true", help="show the server's log")
+    runner.set_defaults(func=lambda args: print(json.dumps(run(args))))
+    profile.add_parser(verbs)
     args = parser.parse_args()
-    summary = run(args)
-    print(json.dumps(summary))
+    args.func(args)

@@ -1,0 +1,105 @@
+"""`python -m bench profile --engine sqlite|postgres --preload N --mode single|batch
+--requests R`: the listener in-process (Django's test client, no HTTP server, one
+thread) on a fresh, preloaded database, first timed, then under cProfile. Shows where
+a request's time goes: which part is the database and which is Python."""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import time
+import uuid
+from typing import Any
+
+from bench.database import fresh_database, preload
+from bench.workload import Workload
+
+SENDER = "bench@example.com"
+
+
+def profile(args: argparse.Namespace) -> None:
+    import tempfile
+    from pathlib import Path
+
+    root = Path(os.environ.get("BENCH_DIR", Path(tempfile.gettempdir()) / "crmdp-bench"))
+    database = fresh_database(args.engine, root)
+    try:
+        org = json.loads(
+            database.crmdp("org", "create", "--name", "Bench", "--owner", SENDER, "--json")
+        )
+        listener = json.loads(
+            database.crmdp("listener", "create", "--org", "Bench", "--name", "Bench", "--json")
+        )
+        raw = database.connect()
+        mark = "?" if args.engine == "sqlite" else "%s"
+        owner_id = raw.execute(
+            f"SELECT id FROM orgs_user WHERE email = {mark}", (SENDER,)
+        ).fetchone()[0]
+        raw.close()
+        seconds = preload(database, org["id"], owner_id, args.preload)
+        print(f"preloaded {args.preload:,} customers in {seconds:.1f} s")
+        _in_process(database.env, listener["url"], args)
+    finally:
+        database.drop()
+
+
+def _in_process(env: dict[str, str], path: str, args: argparse.Namespace) -> None:
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crmdp.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    batch = 100 if args.mode == "batch" else 1
+    workload = Workload(0, args.preload, uuid.uuid4().hex[:6])
+
+    def one() -> None:
+        body = {"senderUser": SENDER, "data": [workload.action() for _ in range(batch)]}
+        response = client.post(path, body, content_type="application/json")
+        assert response.status_code == 200, response.content[:300]
+
+    for _ in range(20):  # warm up: imports, caches, the connection
+        one()
+    with CaptureQueriesContext(connection) as queries:
+        one()
+    began = time.perf_counter()
+    for _ in range(args.requests):
+        one()
+    elapsed = time.perf_counter() - began
+    actions = args.requests * batch
+    print(
+        f"{args.mode}: {actions:,} actions in {elapsed:.2f} s = {actions / elapsed:,.0f} actions/s"
+        f" in one thread, {len(queries)} queries per request"
+    )
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(args.requests):
+        one()
+    profiler.disable()
+    _report(profiler, args.top)
+
+
+def _report(profiler: cProfile.Profile, top: int) -> None:
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top)
+    print(out.getvalue())
+
+
+def add_parser(verbs: Any) -> None:
+    parser = verbs.add_parser("profile", help="the listener in-process, under cProfile")
+    parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--preload", type=int, default=0)
+    parser.add_argument("--mode", choices=["single", "batch"], default="single")
+    parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--top", type=int, default=30, help="functions to list")
+    parser.set_defaults(func=profile)
