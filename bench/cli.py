@@ -17,7 +17,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from bench import ceiling, profile
+from bench import ceiling, profile, table
 from bench.database import CRMDP, ROOT, fresh_database, preload
 from bench.load import drive
 
@@ -206,5 +206,6 @@ def main() -> None:
     runner.add_argument("--verbose", action="store_true", help="show the server's log")
     runner.set_defaults(func=lambda args: print(json.dumps(run(args))))
     profile.add_parser(verbs)
+    table.add_parser(verbs)
     args = parser.parse_args()
     args.func(args)

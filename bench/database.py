@@ -159,6 +159,9 @@ def _preload_postgres(connection: Any, org_id: int, owner_id: int, count: int) -
     pad9 = "lpad(n::text, 9, '0')"
     with connection.transaction():
         connection.execute("SET LOCAL synchronous_commit = off")
+        # Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: checked at once
+        # instead, or CREATE INDEX below refuses the table's pending trigger events.
+        connection.execute("SET CONSTRAINTS ALL IMMEDIATE")
         connection.execute(
             f"""
             INSERT INTO customers_customer (
