@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import threading
 import time
@@ -37,6 +38,8 @@ class _Inbox:
 @contextmanager
 def smtp_server() -> Iterator[_Inbox]:
     """A real SMTP server on localhost that keeps what it receives."""
+    # aiosmtpd logs every SMTP command at INFO: thousands of lines under `pytest -s`.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     inbox = _Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()

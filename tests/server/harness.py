@@ -7,6 +7,7 @@ a database of its own, provisioned through the real CLI, spoken to over HTTP.
         replies = server.client().together([site.call([("add-contact", {...})])] * 16)
         worker = env.spawn("worker")            # any other crmdp process, same database
         worker.kill()                           # SIGKILL (a crash); .stop() is SIGTERM first
+        server.kill(); server = env.restart(server)   # crashed, then back on the same port
     # every process stopped, the database dropped
 
 The engine is the test run's (DATABASE_URL) unless named: SQLite is a file in the
@@ -484,6 +485,15 @@ class ServerEnv:
                 if attempt == 2 or "Address already in use" not in server.log():
                     raise
         raise AssertionError("unreachable")
+
+    def restart(self, server: Server, wait: bool = True) -> Server:
+        """`server`'s command again, on the same port and log file: what a supervisor
+        does after a crash, so that clients retry the address they know."""
+        again = Server(server.args, self.env, server.log_path, server.host, server.port)
+        self.processes.append(again)
+        if wait:
+            again.wait_ready()
+        return again
 
     def stop_all(self) -> None:
         for process in reversed(self.processes):
