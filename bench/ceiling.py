@@ -70,6 +70,9 @@ class Sql:
         if self.engine == "sqlite":
             fcntl.flock(self.lock, fcntl.LOCK_UN)
 
+    def run(self, sql: str, params: tuple[Any, ...]) -> None:
+        self.connection.execute(self.q(sql), params)
+
     def one(self, sql: str, params: tuple[Any, ...]) -> Any:
         return self.connection.execute(self.q(sql), params).fetchone()
 
@@ -186,7 +189,7 @@ def set_based(sql: Sql, ctx: Context, actions: list[dict[str, Any]]) -> None:
             (ctx.org_id, key, cid) for cid, keys in zip(ids, new_keys, strict=True) for key in keys
         ]
         key_values = ", ".join(["(%s, %s, 'contact', %s)"] * len(key_rows))
-        sql.one(
+        sql.run(
             f"INSERT INTO customers_customerkey (org_id, key, kind, customer_id) VALUES {key_values}",
             tuple(v for row in key_rows for v in row),
         )
@@ -195,7 +198,7 @@ def set_based(sql: Sql, ctx: Context, actions: list[dict[str, Any]]) -> None:
     ]
     if history:
         values = ", ".join([f"(%s, %s, {sql.now}, %s, %s, %s)"] * len(history))
-        sql.one(
+        sql.run(
             f"INSERT INTO history_historyentry (org_id, customer_id, at, text, listener_id, actor_id) VALUES {values}",
             tuple(v for row in history for v in row),
         )
@@ -215,6 +218,7 @@ def measure(
 ) -> float:
     """Actions per second of the ceiling for this workload."""
     counts = [0] * clients
+    failures: list[BaseException] = []
     deadline = time.perf_counter() + seconds
     barrier = threading.Barrier(clients + 1)
 
@@ -231,6 +235,8 @@ def measure(
                     for action in actions:
                         row_wise(sql, ctx, action)
                 counts[index] += len(actions)
+        except BaseException as exc:  # reported below: a broken ceiling is no ceiling
+            failures.append(exc)
         finally:
             sql.close()
 
@@ -241,4 +247,6 @@ def measure(
     began = time.perf_counter()
     for thread in threads:
         thread.join()
+    if failures:
+        raise RuntimeError("the raw-SQL ceiling failed") from failures[0]
     return sum(counts) / (time.perf_counter() - began)
