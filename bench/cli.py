@@ -31,10 +31,12 @@ def free_port() -> int:
 
 
 def default_processes(engine: str) -> int:
-    # SQLite has one writer at a time: one process with threads avoids the
-    # cross-process lock hand-over; PostgreSQL writes in parallel, so one process
-    # per core and a little more to cover waits on the database.
-    return 1 if engine == "sqlite" else max(2, 2 * (os.cpu_count() or 1))
+    # SQLite has one writer at a time, but a request is read and checked before its
+    # write transaction: one process per core overlaps that with the other's write.
+    # PostgreSQL writes in parallel: one process per core and a little more to cover
+    # waits on the database.
+    cores = os.cpu_count() or 1
+    return min(max(2, cores), 4) if engine == "sqlite" else max(2, 2 * cores)
 
 
 def wait_until_up(port: int, timeout: float = 60) -> None:
