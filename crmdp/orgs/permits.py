@@ -27,7 +27,9 @@ class Permit:
         if self.status == OWNER_AND_GROUP:
             return f"the owner and group {self.group.name if self.group else '(none)'}"
         if self.status == OWNER_AND_USERS:
-            return "the owner and " + (", ".join(u.email for u in self.users) or "nobody else")
+            # Sorted: the database returns a many-to-many set in no fixed order.
+            emails = sorted(u.email for u in self.users)
+            return "the owner and " + (", ".join(emails) or "nobody else")
         return PERMIT_WORDS.get(self.status, str(self.status))
 
 
