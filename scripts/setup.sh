@@ -14,8 +14,13 @@ extra=""
 # Reinstall only when pyproject.toml changed since the last install.
 stamp=".venv/.installed${extra}"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extra}" 2>&1 \
-    | grep -v "^WARNING: Location" || true
+  # The build backend's chatter goes to a log, shown only when the install fails.
+  if ! .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extra}" \
+    >.venv/install.log 2>&1; then
+    cat .venv/install.log >&2
+    echo "installing the project failed (log above, also in .venv/install.log)" >&2
+    exit 1
+  fi
   .venv/bin/python -c "import crmdp" # fail here, not later, if the install did not work
   touch "$stamp"
 fi
