@@ -11,14 +11,12 @@ import os
 import signal
 import socket
 import subprocess
-import tempfile
 import time
 import urllib.request
 import uuid
-from pathlib import Path
 
 from bench import ceiling, profile, table
-from bench.database import CRMDP, ROOT, fresh_database, preload
+from bench.database import CRMDP, ROOT, bench_site, preload
 from bench.load import drive
 
 SENDER = "bench@example.com"
@@ -51,24 +49,12 @@ def wait_until_up(port: int, timeout: float = 60) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, object]:
-    root = Path(os.environ.get("BENCH_DIR", Path(tempfile.gettempdir()) / "crmdp-bench"))
-    database = fresh_database(args.engine, root)
+    site = bench_site(args.engine, SENDER)
+    database = site.database
     server = None
     try:
-        org = json.loads(
-            database.crmdp("org", "create", "--name", "Bench", "--owner", SENDER, "--json")
-        )
-        listener = json.loads(
-            database.crmdp("listener", "create", "--org", "Bench", "--name", "Bench", "--json")
-        )
-        raw = database.connect()
-        mark = "?" if args.engine == "sqlite" else "%s"
-        owner_id = raw.execute(
-            f"SELECT id FROM orgs_user WHERE email = {mark}", (SENDER,)
-        ).fetchone()[0]
-        raw.close()
-        ctx = ceiling.Context(org["id"], owner_id, listener["id"])
-        preload_seconds = preload(database, org["id"], owner_id, args.preload)
+        ctx = ceiling.Context(site.org_id, site.owner_id, site.listener_id)
+        preload_seconds = preload(database, site.org_id, site.owner_id, args.preload)
 
         processes = args.server_processes or default_processes(args.engine)
         port = free_port()
@@ -96,7 +82,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         # Warm up: imports, connections, caches.
         drive(
             port,
-            listener["url"],
+            site.listener_path,
             SENDER,
             clients=args.clients,
             seconds=2,
@@ -106,7 +92,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         )
         result = drive(
             port,
-            listener["url"],
+            site.listener_path,
             SENDER,
             clients=args.clients,
             seconds=args.seconds,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -55,6 +57,36 @@ class Database:
 
             with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
+
+
+@dataclass
+class Site:
+    """A fresh benchmark database with an org, its owner and one listener."""
+
+    database: Database
+    org_id: int
+    owner_id: int
+    listener_id: int
+    listener_path: str
+
+
+def bench_site(engine: str, sender: str) -> Site:
+    """A fresh database (under $BENCH_DIR) provisioned through `crmdp` as a user would."""
+    root = Path(os.environ.get("BENCH_DIR", Path(tempfile.gettempdir()) / "crmdp-bench"))
+    database = fresh_database(engine, root)
+    org = json.loads(
+        database.crmdp("org", "create", "--name", "Bench", "--owner", sender, "--json")
+    )
+    listener = json.loads(
+        database.crmdp("listener", "create", "--org", "Bench", "--name", "Bench", "--json")
+    )
+    raw = database.connect()
+    mark = "?" if engine == "sqlite" else "%s"
+    owner_id = raw.execute(f"SELECT id FROM orgs_user WHERE email = {mark}", (sender,)).fetchone()[
+        0
+    ]
+    raw.close()
+    return Site(database, org["id"], owner_id, listener["id"], listener["url"])
 
 
 def fresh_database(engine: str, root: Path) -> Database:

@@ -8,43 +8,26 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import json
 import os
 import pstats
 import time
 import uuid
 from typing import Any
 
-from bench.database import fresh_database, preload
+from bench.database import bench_site, preload
 from bench.workload import Workload
 
 SENDER = "bench@example.com"
 
 
 def profile(args: argparse.Namespace) -> None:
-    import tempfile
-    from pathlib import Path
-
-    root = Path(os.environ.get("BENCH_DIR", Path(tempfile.gettempdir()) / "crmdp-bench"))
-    database = fresh_database(args.engine, root)
+    site = bench_site(args.engine, SENDER)
     try:
-        org = json.loads(
-            database.crmdp("org", "create", "--name", "Bench", "--owner", SENDER, "--json")
-        )
-        listener = json.loads(
-            database.crmdp("listener", "create", "--org", "Bench", "--name", "Bench", "--json")
-        )
-        raw = database.connect()
-        mark = "?" if args.engine == "sqlite" else "%s"
-        owner_id = raw.execute(
-            f"SELECT id FROM orgs_user WHERE email = {mark}", (SENDER,)
-        ).fetchone()[0]
-        raw.close()
-        seconds = preload(database, org["id"], owner_id, args.preload)
+        seconds = preload(site.database, site.org_id, site.owner_id, args.preload)
         print(f"preloaded {args.preload:,} customers in {seconds:.1f} s")
-        _in_process(database.env, listener["url"], args)
+        _in_process(site.database.env, site.listener_path, args)
     finally:
-        database.drop()
+        site.database.drop()
 
 
 def _in_process(env: dict[str, str], path: str, args: argparse.Namespace) -> None:
@@ -55,7 +38,6 @@ def _in_process(env: dict[str, str], path: str, args: argparse.Namespace) -> Non
     django.setup()
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     client = Client(HTTP_HOST="127.0.0.1")
     batch = 100 if args.mode == "batch" else 1
@@ -68,7 +50,15 @@ def _in_process(env: dict[str, str], path: str, args: argparse.Namespace) -> Non
 
     for _ in range(20):  # warm up: imports, caches, the connection
         one()
-    with CaptureQueriesContext(connection) as queries:
+    # Counted with a wrapper, which sees every statement; the ORM's query log would
+    # be reset when the test client closes the connection after the request.
+    queries: list[str] = []
+
+    def count(execute: Any, sql: str, *rest: Any) -> Any:
+        queries.append(sql)
+        return execute(sql, *rest)
+
+    with connection.execute_wrapper(count):
         one()
     began = time.perf_counter()
     for _ in range(args.requests):
