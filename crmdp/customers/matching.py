@@ -142,7 +142,7 @@ class KeyIndex:
     def flush(self) -> int:
         """Insert the keys the request added; returns how many."""
         new = [
-            CustomerKey(org_id=self.org_id, key=key, kind=kind, customer_id=customer_id)
+            rows.build(CustomerKey, org_id=self.org_id, key=key, kind=kind, customer_id=customer_id)
             for (key, customer_id), kind in self._pending.items()
         ]
         rows.insert(new)

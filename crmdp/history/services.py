@@ -7,7 +7,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from crmdp.backends import rows
 from crmdp.customers.matching import KeyIndex
+from crmdp.customers.numbering import NewCustomers
 from crmdp.history.models import HistoryEntry
 from crmdp.lib.issues import Notes
 from crmdp.orgs.directory import OrgDirectory
@@ -39,7 +41,8 @@ class HistoryBuffer:
 
     def add(self, text: str, **record: Any) -> None:
         self.entries.append(
-            HistoryEntry(
+            rows.build(
+                HistoryEntry,
                 org=self.origin.org,
                 text=text,
                 listener=self.origin.listener,
@@ -61,15 +64,20 @@ class Writer:
     names (directory), where history lines go, where warnings go, the customer keys
     as the request sees them, and the outbox rows to queue.
 
-    History lines, new customer keys and outbox rows are inserted together when
-    the request's actions are done (one INSERT each for a whole batch); those of an
-    action that fails are dropped with it."""
+    New customers, history lines, new customer keys and outbox rows are inserted
+    together when the request's actions are done (one INSERT each for a whole
+    batch); those of an action that fails are dropped with it."""
 
     origin: Origin
     directory: OrgDirectory
     history: HistoryBuffer
     notes: Notes
     keys: KeyIndex
+    new_customers: NewCustomers  # ids for new customers, and the request's pending rows
+    # Whether a new customer's row may wait for the others (the action reads no
+    # customer rows from the database), or must be inserted at once.
+    defer_new_customers: bool = False
+    created: list[Any] = field(default_factory=list)  # this action's new Customer rows
     outbox: list[Any] = field(default_factory=list)  # Message rows
 
     @property

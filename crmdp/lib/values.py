@@ -91,7 +91,8 @@ def read_phone(raw: str, region: str | None) -> Read[Phone]:
         e164 = _e164(number) if phonenumbers.is_possible_number(number) else None
         # A form that reads back as another number (national numbers of leading zeros,
         # "000000000") would not match itself when it comes back in E.164: no number.
-        if e164 is not None and _e164(phonenumbers.parse(e164)) != e164:
+        # (A number given in E.164 already has just been read back.)
+        if e164 is not None and e164 != text and _e164(phonenumbers.parse(e164)) != e164:
             e164 = None
     except phonenumbers.NumberParseException:
         e164 = None

@@ -11,7 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
-from crmdp.customers.matching import parse_code
+from crmdp.customers.matching import KeyIndex, find_duplicate, parse_code
 from crmdp.customers.models import Kind, Space, space_of
 from crmdp.customers.reading import (
     CustomerInput,
@@ -54,6 +54,18 @@ class Action(ABC):
     def lock_keys(self) -> list[str]:
         """The `space|key` identity keys whose records this action may create or change."""
         return []
+
+    @property
+    def reads_customer_rows(self) -> bool:
+        """Whether running reads customer rows from the database (rather than only
+        the request's key index): the customers created before it are inserted
+        first (see crmdp.customers.numbering)."""
+        return True
+
+    def new_customers_expected(self, keys: KeyIndex) -> int:
+        """How many customers running is likely to create, judged from the keys
+        read before the actions run: ids for them are taken in one query."""
+        return 0
 
     @abstractmethod
     def run(self, w: Writer) -> Outcome: ...
@@ -117,20 +129,27 @@ class _CustomerAction(Action):
         return own + company_lock_keys(self.data.company)
 
 
-class AddContact(_CustomerAction):
+class _AddAction(_CustomerAction):
+    @property
+    def reads_customer_rows(self) -> bool:
+        # A duplicate is found through the key index alone; a company by its row.
+        return self.data.company is not None
+
+    def new_customers_expected(self, keys: KeyIndex) -> int:
+        return 0 if find_duplicate(keys, space_kinds(self.kind), self.data) else 1
+
+    def run(self, w: Writer) -> Outcome:
+        return customer_outcome(customer_add(w, self.data, self.kind))
+
+
+class AddContact(_AddAction):
     schema = schemas.AddContact
     record_type = "contact"
 
-    def run(self, w: Writer) -> Outcome:
-        return customer_outcome(customer_add(w, self.data, self.kind))
 
-
-class AddLead(_CustomerAction):
+class AddLead(_AddAction):
     schema = schemas.AddLead
     record_type = "lead"
-
-    def run(self, w: Writer) -> Outcome:
-        return customer_outcome(customer_add(w, self.data, self.kind))
 
 
 class _UpdateAction(_CustomerAction):

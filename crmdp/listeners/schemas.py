@@ -432,10 +432,12 @@ def _report_unknown_keys(payload: BaseModel, path: str, notes: Notes) -> None:
             notes.warn(join_path(path, key), "unknown field; ignored")
     for name, field in type(payload).model_fields.items():
         value = getattr(payload, name)
-        where = join_path(path, field.alias or name)
+        # Paths are joined only for nested objects: most fields are plain values,
+        # and a batch reads thousands of them.
         if isinstance(value, BaseModel):
-            _report_unknown_keys(value, where, notes)
+            _report_unknown_keys(value, join_path(path, field.alias or name), notes)
         elif isinstance(value, list):
             for index, item in enumerate(value):
                 if isinstance(item, BaseModel):
-                    _report_unknown_keys(item, join_path(where, index), notes)
+                    where = join_path(path, field.alias or name, index)
+                    _report_unknown_keys(item, where, notes)

@@ -5,6 +5,7 @@ transaction. Nothing here sends anything; the worker does (crmdp.messaging.worke
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,6 +13,7 @@ from django.core.validators import URLValidator
 from django.db.models import F
 from django.utils import timezone
 
+from crmdp.backends import rows
 from crmdp.customers.keys import phone_key
 from crmdp.customers.models import Customer, Kind
 from crmdp.history.services import Writer
@@ -47,13 +49,28 @@ def queue_welcome_messages(w: Writer, customer: Customer, path: str) -> list[Mes
         return []
     context = template_context(customer, w.org)
     queued: list[Message] = []
+
+    def welcome(channel: str, to: str, body: str, **more: Any) -> Message:
+        return rows.build(
+            Message,
+            org=w.org,
+            customer=customer,
+            channel=channel,
+            to=to,
+            body=body,
+            reason="welcome",
+            listener=listener,
+            request_id=w.origin.request_id,
+            **more,
+        )
+
     if listener.email_enabled and context["email"]:
         queued.append(
-            Message(
-                channel=Channel.EMAIL,
-                to=context["email"],
+            welcome(
+                Channel.EMAIL,
+                context["email"],
+                templating.render(listener.email_body, context),
                 subject=templating.render(listener.email_subject, context).strip(),
-                body=templating.render(listener.email_body, context),
             )
         )
     if listener.sms_enabled and context["phone"]:
@@ -65,19 +82,13 @@ def queue_welcome_messages(w: Writer, customer: Customer, path: str) -> list[Mes
             )
         else:
             queued.append(
-                Message(
-                    channel=Channel.SMS,
-                    to=context["phone"],
-                    body=templating.render(listener.sms_text, context).strip(),
+                welcome(
+                    Channel.SMS,
+                    context["phone"],
+                    templating.render(listener.sms_text, context).strip(),
                     uses_trial=trial,
                 )
             )
-    for message in queued:
-        message.org = w.org
-        message.customer = customer
-        message.reason = "welcome"
-        message.listener = listener
-        message.request_id = w.origin.request_id
     # Inserted with the request's other rows, when its actions are done.
     w.outbox.extend(queued)
     return queued

@@ -9,15 +9,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crmdp.api.schemas import ErrorOut, ListenerResponse
-from crmdp.customers.models import Customer
+from crmdp.customers.models import Customer, CustomerKey
+from crmdp.history.models import HistoryEntry
 from crmdp.lib.netaddr import parse_networks
 from crmdp.listeners.actions import ACTIONS
+from crmdp.listeners.models import Delivery
 from crmdp.listeners.services import (
     ListenerSettings,
     listener_create,
     listener_regenerate,
     listener_set_enabled,
 )
+from crmdp.messaging.models import Message
 from crmdp.orgs.models import Membership, User
 from crmdp.orgs.services import org_create, user_add
 from tests.conftest import SAMPLES, SENDER, Poster, sample
@@ -278,6 +281,38 @@ def test_a_failing_action_changes_nothing_and_does_not_stop_the_others(post):
     assert not Customer.objects.filter(title="X").exists()
     assert not Customer.objects.filter(lastname="has no name").exists()
     assert set(Customer.objects.values_list("name", flat=True)) == {"Lan", "Before", "After"}
+
+
+def test_an_action_failing_after_its_own_writes_leaves_no_trace_in_a_batch(org, listener):
+    # Actions run without a savepoint of their own. The second one creates its
+    # company, then fails (the contact has no name): the request is rolled back and
+    # run again with a savepoint per action. The others' records, keys, history and
+    # welcome emails must be there exactly once; nothing of the failed one may be.
+    listener.email_enabled = True
+    listener.email_subject, listener.email_body = "Welcome", "Hello {{name}}"
+    listener.save()
+    post = Poster(Client(), listener)
+    results = post.actions(
+        ("add-contact", {"name": "Before", "emails": [{"value": "before@example.com"}]}),
+        ("add-contact", {"companyContact": {"name": "Ghost Co"}, "lastname": "Nameless"}),
+        ("add-contact", {"name": "Again", "emails": [{"value": "before@example.com"}]}),
+        ("add-contact", {"name": "After", "emails": [{"value": "after@example.com"}]}),
+    )
+
+    assert [r["status"] for r in results] == ["created", "error", "duplicate", "created"]
+    assert results[1]["errors"][0]["field"] == "data[1].data.name"
+    assert results[2]["record"]["id"] == results[0]["record"]["id"]
+    assert sorted(Customer.objects.values_list("name", flat=True)) == ["After", "Before"]
+    before = Customer.objects.get(name="Before")
+    assert before.history.count() == 2  # created, then arrived again
+    assert sorted(Message.objects.values_list("to", flat=True)) == [
+        "after@example.com",
+        "before@example.com",
+    ]
+    assert not CustomerKey.objects.filter(key__contains="ghost").exists()
+    assert not HistoryEntry.objects.filter(text__contains="Ghost").exists()
+    # The request is logged once, with the answer of the run that committed.
+    assert Delivery.objects.get().outcomes == {"created": 2, "error": 1, "duplicate": 1}
 
 
 def test_an_unknown_action_type_is_an_error_naming_the_allowed_ones(post):
