@@ -15,7 +15,7 @@ all of a request's new customers go in one statement). So ids are taken first:
   database's one write lock, so no other writer can take the same ids.
 
 The rows are inserted when the request's actions are done, or before an action
-that reads customer rows from the database (`Action.reads_customer_rows`); such an
+that needs customer rows in the database (`Action.needs_customer_rows`); such an
 action inserts the customers it creates itself at once.
 Foreign keys are checked at COMMIT on both engines, so history lines and keys may
 point at a customer whose row is not inserted yet.

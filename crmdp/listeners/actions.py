@@ -56,10 +56,11 @@ class Action(ABC):
         return []
 
     @property
-    def reads_customer_rows(self) -> bool:
-        """Whether running reads customer rows from the database (rather than only
-        the request's key index): the customers created before it are inserted
-        first (see crmdp.customers.numbering)."""
+    def needs_customer_rows(self) -> bool:
+        """Whether running needs customer rows in the database: it reads them, or
+        links to them through the ORM. The customers created before it are inserted
+        first, and those it creates are inserted at once (see
+        crmdp.customers.numbering)."""
         return True
 
     def new_customers_expected(self, keys: KeyIndex) -> int:
@@ -131,9 +132,11 @@ class _CustomerAction(Action):
 
 class _AddAction(_CustomerAction):
     @property
-    def reads_customer_rows(self) -> bool:
-        # A duplicate is found through the key index alone; a company by its row.
-        return self.data.company is not None
+    def needs_customer_rows(self) -> bool:
+        # A duplicate is found through the key index alone; but a company is found
+        # by its row, and named users are linked to the new row through the ORM.
+        permit = self.data.permit
+        return self.data.company is not None or bool(permit and permit.users)
 
     def new_customers_expected(self, keys: KeyIndex) -> int:
         return 0 if find_duplicate(keys, space_kinds(self.kind), self.data) else 1

@@ -462,9 +462,9 @@ class _Batch:
             notes,
             self.keys,
             self.new_customers,
-            defer_new_customers=not plan.action.reads_customer_rows,
+            defer_new_customers=not plan.action.needs_customer_rows,
         )
-        if plan.action.reads_customer_rows:
+        if plan.action.needs_customer_rows:
             self.new_customers.flush()  # so that it finds the customers created before it
         issues: list[Issue] = []
         self.keys.action_started()
