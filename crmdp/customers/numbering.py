@@ -37,10 +37,15 @@ class NewCustomers:
         self._ids: list[int] = []  # taken and not handed out yet, the next one last
         self._after: int | None = None  # SQLite: the highest id handed out
 
+    @property
+    def takes_ids_in_blocks(self) -> bool:
+        """Whether `reserve` saves queries: on SQLite ids cost none, so the request
+        need not work out how many it will create."""
+        return connection.vendor == "postgresql"
+
     def reserve(self, count: int) -> None:
-        """Take ids for `count` customers in one query (PostgreSQL; on SQLite, ids
-        cost no query)."""
-        if count > 0 and connection.vendor == "postgresql":
+        """Take ids for `count` customers in one query (see `takes_ids_in_blocks`)."""
+        if count > 0 and self.takes_ids_in_blocks:
             self._ids = sorted(self._take_from_sequence(count), reverse=True) + self._ids
 
     def take_id(self) -> int:

@@ -367,8 +367,9 @@ def _run(
                 # Every customer key the actions carry, read in one query (after the
                 # locks, so no other writer can change them before we commit).
                 batch.keys.prefetch(key for lock in locks if (key := customer_key(lock)))
-                expected = sum(action.new_customers_expected(batch.keys) for action in actions)
-                batch.new_customers.reserve(expected)
+                if batch.new_customers.takes_ids_in_blocks:
+                    expected = sum(action.new_customers_expected(batch.keys) for action in actions)
+                    batch.new_customers.reserve(expected)
                 with connection.execute_wrapper(batch.count_writes):
                     results = [batch.execute(plan) for plan in planned]
                 batch.flush()
