@@ -252,6 +252,7 @@ CRMDP_MAX_BODY_BYTES = env_int("CRMDP_MAX_BODY_BYTES", 1024 * 1024)
 CRMDP_MAX_ACTIONS = env_int("CRMDP_MAX_ACTIONS", 500)
 CRMDP_MAX_DEPTH = env_int("CRMDP_MAX_DEPTH", 32)
 CRMDP_MAX_STRING_LENGTH = env_int("CRMDP_MAX_STRING_LENGTH", 65536)
+CRMDP_MAX_LIST_ITEMS = env_int("CRMDP_MAX_LIST_ITEMS", 1000)
 # Requests to unknown listener tokens a client address may make per minute (each
 # web process counts its own) before it gets 429s: scanning for tokens is stopped.
 CRMDP_UNKNOWN_TOKEN_LIMIT = env_int("CRMDP_UNKNOWN_TOKEN_LIMIT", 30)

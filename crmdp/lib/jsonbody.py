@@ -51,8 +51,11 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def parse_json(body: bytes, *, max_depth: int, max_string: int) -> Any:
-    """Decode and parse `body`, or raise BodyError saying where and why."""
+def parse_json(
+    body: bytes, *, max_depth: int, max_string: int, max_items: int | None = None
+) -> Any:
+    """Decode and parse `body`, or raise BodyError saying where and why. `max_items`
+    bounds every array but the top-level `data` (the actions, limited apart)."""
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -75,23 +78,36 @@ def parse_json(body: bytes, *, max_depth: int, max_string: int) -> Any:
         raise BodyError(f"the JSON is nested deeper than {max_depth} levels") from None
     except ValueError as exc:  # int() limits and the like
         raise BodyError(f"invalid JSON: {exc}") from None
-    _check(document, "", 0, max_depth, max_string)
+    _check(document, "", 0, _Limits(max_depth, max_string, max_items))
     return document
 
 
-def _check(node: Any, path: str, depth: int, max_depth: int, max_string: int) -> None:
-    """Depth, string length, NUL and lone surrogates, in one walk over the document."""
-    if depth > max_depth:
-        raise BodyError(f"the JSON is nested deeper than {max_depth} levels", path or None)
+@dataclass(frozen=True)
+class _Limits:
+    depth: int
+    string: int
+    items: int | None
+
+
+def _check(node: Any, path: str, depth: int, limits: _Limits) -> None:
+    """Depth, list and string length, NUL and lone surrogates, in one walk."""
+    if depth > limits.depth:
+        raise BodyError(f"the JSON is nested deeper than {limits.depth} levels", path or None)
     if isinstance(node, dict):
         for key, value in node.items():
-            _check_string(key, path or "(root)", max_string, is_key=True)
-            _check(value, f"{path}.{key}" if path else key, depth + 1, max_depth, max_string)
+            _check_string(key, path or "(root)", limits.string, is_key=True)
+            _check(value, f"{path}.{key}" if path else key, depth + 1, limits)
     elif isinstance(node, list):
+        # A record with 50,000 phone numbers fits in a 1 MiB body and costs seconds
+        # to read and match; no CRM record has that many of anything.
+        if limits.items is not None and len(node) > limits.items and path != "data":
+            raise BodyError(
+                f"the list has {len(node)} items; at most {limits.items} are allowed", path
+            )
         for index, value in enumerate(node):
-            _check(value, f"{path}[{index}]", depth + 1, max_depth, max_string)
+            _check(value, f"{path}[{index}]", depth + 1, limits)
     elif isinstance(node, str):
-        _check_string(node, path, max_string)
+        _check_string(node, path, limits.string)
 
 
 def _check_string(text: str, path: str, max_string: int, *, is_key: bool = False) -> None:

@@ -281,7 +281,10 @@ def _read_body(inbound: Inbound) -> bytes:
 def _parse(body: bytes) -> Any:
     try:
         return parse_json(
-            body, max_depth=settings.CRMDP_MAX_DEPTH, max_string=settings.CRMDP_MAX_STRING_LENGTH
+            body,
+            max_depth=settings.CRMDP_MAX_DEPTH,
+            max_string=settings.CRMDP_MAX_STRING_LENGTH,
+            max_items=settings.CRMDP_MAX_LIST_ITEMS,
         )
     except BodyError as exc:
         details = [Issue(exc.field, exc.message)] if exc.field else []

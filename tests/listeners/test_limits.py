@@ -32,6 +32,7 @@ def contact(**data) -> dict:
         ("CRMDP_MAX_ACTIONS", 500),
         ("CRMDP_MAX_DEPTH", 32),
         ("CRMDP_MAX_STRING_LENGTH", 65536),
+        ("CRMDP_MAX_LIST_ITEMS", 1000),
     ],
 )
 def test_each_limit_has_the_default_its_documentation_gives(variable, default):
@@ -107,6 +108,27 @@ def test_a_string_of_exactly_the_limit_is_read_and_one_character_more_is_400(pos
     accepted = post(envelope(contact(bgInfo="é" * 40)))  # characters, not bytes
     assert accepted.status == 200
     assert Customer.objects.get().bg_info == "é" * 40
+
+
+def test_a_list_of_exactly_the_item_limit_is_read_and_one_item_more_is_400(post, settings):
+    settings.CRMDP_MAX_LIST_ITEMS = 3
+    phones = [{"value": f"+8490500000{n}"} for n in range(4)]
+    refused = post(envelope(contact(phones=phones)))
+    assert refused.status == 400
+    assert refused.json["error"]["details"] == [
+        {"field": "data[0].data.phones", "message": "the list has 4 items; at most 3 are allowed"}
+    ]
+    assert Customer.objects.count() == 0
+    accepted = post(envelope(contact(phones=phones[:3])))
+    assert accepted.status == 200
+    assert len(Customer.objects.get().phones) == 3
+
+
+def test_the_item_limit_leaves_the_list_of_actions_to_the_action_limit(post, settings):
+    settings.CRMDP_MAX_LIST_ITEMS = 3
+    response = post(envelope(*(contact(name=f"N{n}") for n in range(5))))
+    assert response.status == 200
+    assert Customer.objects.count() == 5
 
 
 def test_a_key_longer_than_the_string_limit_is_400(post, settings):
