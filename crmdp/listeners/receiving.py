@@ -448,7 +448,7 @@ class _Batch:
 
     def count_writes(self, execute: Any, sql: str, *rest: Any) -> Any:
         """A database execute wrapper, around the running of the actions."""
-        if not sql.lstrip()[:6].upper().startswith("SELECT"):
+        if sql.lstrip()[:6].upper() != "SELECT":
             self.writes += 1
         return execute(sql, *rest)
 
