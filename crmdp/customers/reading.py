@@ -112,8 +112,11 @@ def read_customer(
     directory: OrgDirectory,
     path: str,
     notes: Notes,
+    updating: bool | None = None,
 ) -> CustomerInput:
-    """Read a customer payload; `record_type` ("contact" or "lead") picks the custom fields."""
+    """Read a customer payload; `record_type` ("contact" or "lead") picks the custom
+    fields; `updating` says whether the record is updated (True), created (False) or
+    either (None), for what a warning says."""
     org = directory.org
     result = CustomerInput(
         path=path,
@@ -209,6 +212,7 @@ def read_customer(
             directory,
             join_path(path, "permit"),
             notes,
+            updating=updating,
         )
     return result
 

@@ -297,7 +297,8 @@ def merge_into(customer: Customer, data: CustomerInput, w: Writer) -> list[str]:
                 f"{definitions.get(field_id, field_id)}: {_shown(old)} → {_shown(value)}"
             )
 
-    if data.permit is not None:
+    # An unreadable permit keeps the stored one (SPEC §1: permits fail closed).
+    if data.permit is not None and data.permit.readable:
         old_permit = permit_of(customer)
         if (old_permit.status, old_permit.group, set(old_permit.users)) != (
             data.permit.status,
