@@ -15,10 +15,10 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from crmdp.orgs.models import Org, Role
 from crmdp.orgs.services import user_add
 from tests.conftest import SENDER
+from tests.web.browser import NoBrowser, find_chromium
 
 OWNER_PASSWORD = "pw-for-tests-1"  # the `org` fixture's owner
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -66,15 +66,21 @@ def login_as(org: Org) -> Callable[..., Client]:
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
-    """Debian's Chromium, headless, driven by Playwright (one per test module)."""
+    """A Chromium (tests/web/browser.py says which), headless, driven by Playwright (one
+    per test module)."""
     # Playwright's synchronous API keeps an asyncio loop running in this thread,
     # and Django refuses ORM calls where a loop runs. The tests' own ORM calls
     # (fixtures, assertions) are synchronous code, so the guard is lifted while
     # the browser is open, and only then.
+    playwright = sync_playwright().start()
+    try:
+        executable = find_chromium(playwright)
+    except NoBrowser as error:
+        playwright.stop()
+        pytest.fail(str(error), pytrace=False)
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    playwright = sync_playwright().start()
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
     try:
         yield browser
     finally:
