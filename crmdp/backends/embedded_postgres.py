@@ -33,7 +33,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -281,6 +282,31 @@ class EmbeddedPostgres:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
         except FileNotFoundError:
             return "(no log)"
+
+
+SERVE_DATABASE = "crmdp"
+
+
+@contextmanager
+def serving(data_dir: Path) -> Iterator[str]:
+    """A durable server in `data_dir/postgres` for as long as `crmdp serve` runs, set as
+    DATABASE_URL for it and the processes it starts; stopped when it ends."""
+    if os.environ.get("DATABASE_URL"):
+        raise EmbeddedPostgresError(
+            "DATABASE_URL is set and --database embedded-postgres asks for another "
+            "database: choose one"
+        )
+    server = EmbeddedPostgres(data_dir / "postgres")
+    server.start()
+    try:
+        server.create_database(SERVE_DATABASE)
+        url = server.url(SERVE_DATABASE)
+        print(f"PostgreSQL (embedded, data in {server.data}): {url}", flush=True)
+        os.environ["DATABASE_URL"] = url
+        yield url
+    finally:
+        os.environ.pop("DATABASE_URL", None)
+        server.stop()
 
 
 def _user(name: str) -> pwd.struct_passwd:

@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 from django.test import Client
 from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 from crmdp.orgs.models import Org, Role
 from crmdp.orgs.services import user_add
 from tests.conftest import SENDER
-from tests.web.browser import NoBrowser, find_chromium
+from tests.web.browser import WHAT_TO_INSTALL, NoBrowser, find_chromium
 
 OWNER_PASSWORD = "pw-for-tests-1"  # the `org` fixture's owner
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -78,9 +79,15 @@ def chromium() -> Iterator[Browser]:
     except NoBrowser as error:
         playwright.stop()
         pytest.fail(str(error), pytrace=False)
+    try:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    except PlaywrightError as error:
+        # Typically Playwright's own build on a machine without its system libraries.
+        playwright.stop()
+        reason = str(error).strip().splitlines()[0]
+        pytest.fail(f"{executable} does not start ({reason}): {WHAT_TO_INSTALL}", pytrace=False)
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
     try:
         yield browser
     finally:

