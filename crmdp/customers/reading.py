@@ -79,7 +79,7 @@ class CustomerInput:
         return unique(keys.email_key(email) for _, email in self.emails if email.normalized)
 
     def phone_keys(self) -> list[str]:
-        return unique(keys.phone_key(phone) for _, phone in self.phones if phone.match_value)
+        return unique(keys.phone_key(phone) for _, phone in self.phones if phone.e164)
 
     def identity_keys(self) -> list[str]:
         """Every key a duplicate of this customer could be found by."""
@@ -112,8 +112,11 @@ def read_customer(
     directory: OrgDirectory,
     path: str,
     notes: Notes,
+    updating: bool | None = None,
 ) -> CustomerInput:
-    """Read a customer payload; `record_type` ("contact" or "lead") picks the custom fields."""
+    """Read a customer payload; `record_type` ("contact" or "lead") picks the custom
+    fields; `updating` says whether the record is updated (True), created (False) or
+    either (None), for what a warning says."""
     org = directory.org
     result = CustomerInput(
         path=path,
@@ -163,8 +166,8 @@ def read_customer(
         if phone.problem:
             notes.warn(join_path(where, "value"), phone.problem)
         kind = _choice(entry.type, CONTACT_POINT_TYPES, join_path(where, "type"), notes)
-        if phone.value.match_value not in seen_phones:
-            seen_phones.add(phone.value.match_value)
+        if phone.value.same_as not in seen_phones:
+            seen_phones.add(phone.value.same_as)
             result.phones.append((kind, phone.value))
 
     for index, address in enumerate(data.addresses or []):
@@ -209,6 +212,7 @@ def read_customer(
             directory,
             join_path(path, "permit"),
             notes,
+            updating=updating,
         )
     return result
 

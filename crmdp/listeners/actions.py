@@ -106,10 +106,16 @@ def customer_outcome(result: Any) -> Outcome:
 
 class _CustomerAction(Action):
     record_type: ClassVar[str]  # "contact" or "lead": whose custom fields apply
+    updating: ClassVar[bool]
 
     def read(self, payload: Any, directory: OrgDirectory, notes: Notes) -> None:
         self.data = read_customer(
-            payload, record_type=self.record_type, directory=directory, path=self.path, notes=notes
+            payload,
+            record_type=self.record_type,
+            directory=directory,
+            path=self.path,
+            notes=notes,
+            updating=self.updating,
         )
         company = getattr(payload, "company_contact", None)
         if company is not None:
@@ -131,6 +137,8 @@ class _CustomerAction(Action):
 
 
 class _AddAction(_CustomerAction):
+    updating = False
+
     @property
     def needs_customer_rows(self) -> bool:
         # A duplicate is found through the key index alone; but a company is found
@@ -156,6 +164,8 @@ class AddLead(_AddAction):
 
 
 class _UpdateAction(_CustomerAction):
+    updating = True
+
     def read(self, payload: Any, directory: OrgDirectory, notes: Notes) -> None:
         super().read(payload, directory, notes)
         data = self.data
@@ -267,6 +277,7 @@ class AddNote(Action):
                 directory,
                 join_path(self.path, "permit"),
                 notes,
+                updating=False,
             )
             if payload.permit
             else Permit()
