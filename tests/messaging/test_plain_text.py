@@ -33,7 +33,7 @@ def test_an_apostrophe_and_angle_brackets_reach_email_and_sms_unescaped(org, pos
         run_worker()
     email = smtp.messages[0]
     assert email["Subject"] == "Welcome to Test Org, O'Brien"
-    assert "Hello O'Brien & <Sons> \"Ltd\" (PID-" in email.get_payload()
+    assert 'Hello O\'Brien & <Sons> "Ltd" (PID-' in email.get_payload()
     assert gateway.accepted[0]["text"].startswith("Hi O'Brien, Test Org has your number")
 
 

@@ -351,7 +351,11 @@ def sms(request: HttpRequest, membership: Membership) -> HttpResponse:
         request,
         membership,
         "web/settings/sms.html",
-        {"form": form, "status": _sms_status(membership), "trial_remaining": org.sms_trial_remaining},
+        {
+            "form": form,
+            "status": _sms_status(membership),
+            "trial_remaining": org.sms_trial_remaining,
+        },
         current="sms",
         status=400 if form.errors else 200,
     )
