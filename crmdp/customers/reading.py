@@ -80,7 +80,7 @@ class CustomerInput:
         return unique(keys.email_key(email) for _, email in self.emails if email.normalized)
 
     def phone_keys(self) -> list[str]:
-        return unique(keys.phone_key(phone) for _, phone in self.phones if phone.match_value)
+        return unique(keys.phone_key(phone) for _, phone in self.phones if phone.e164)
 
     def identity_keys(self) -> list[str]:
         """Every key a duplicate of this customer could be found by."""
@@ -183,8 +183,8 @@ def read_customer(
         if phone.problem:
             notes.warn(join_path(where, "value"), phone.problem)
         kind = _choice(entry.type, CONTACT_POINT_TYPES, join_path(where, "type"), notes)
-        if phone.value.match_value not in seen_phones:
-            seen_phones.add(phone.value.match_value)
+        if phone.value.same_as not in seen_phones:
+            seen_phones.add(phone.value.same_as)
             result.phones.append((kind, phone.value))
 
     for index, address in enumerate(data.addresses or []):
