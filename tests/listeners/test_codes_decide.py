@@ -45,7 +45,8 @@ def test_update_contact_with_an_account_code_updates_the_account(post, guide_org
 
     # "type" was not sent: the CID- code alone says an account is meant.
     assert (result["status"], result["record"]) == ("updated", account)
-    assert result["warnings"] == []
+    # (The sample's phone 01234567890 is not a valid number in VN: its own warning.)
+    assert not [w for w in result["warnings"] if w["field"] == "data[0].data.customerId"]
     assert owner_api.customer(account["customerId"])["title"] == "This is title"
     assert Customer.objects.count() == 1
 
