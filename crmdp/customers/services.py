@@ -192,6 +192,11 @@ def customer_update(
             )
         )
     if target.match is None:
+        w.notes.warn(
+            data.path,
+            f"no {' or '.join(kinds)} matches {data.keys_given()}; nothing was changed "
+            "(an update never creates a record)",
+        )
         return CustomerResult("not_found")
 
     # FOR UPDATE: a concurrent add-note or update on this record waits, so neither
