@@ -472,7 +472,7 @@ def test_user_add_never_changes_an_existing_logins_password_set_password_does(or
         "user", "add", "--org", "Test Org", "--email", "pat@example.com",
         "--password", "first-pass-123", stdout=io.StringIO(),
     )  # fmt: skip
-    other, _ = org_create(name="Other Org", owner_email="someone@other.example")
+    org_create(name="Other Org", owner_email="someone@other.example")
     out = io.StringIO()
     call_command(
         "user", "add", "--org", "Other Org", "--email", "pat@example.com",
