@@ -234,6 +234,29 @@ def read_customer(
     return result
 
 
+def read_company(
+    payload: CustomerData, directory: OrgDirectory, path: str, notes: Notes
+) -> CustomerInput:
+    """`companyContact`: an account, found by its CID- code, name, emails or phones."""
+    company = read_customer(
+        payload,
+        record_type="contact",
+        directory=directory,
+        path=join_path(path, "companyContact"),
+        notes=notes,
+    )
+    named = kind_of_code(company.code)
+    if company.code and named != Kind.ACCOUNT:
+        what = f"names a {named.label.lower()}" if named else "is not a customer code"
+        notes.warn(
+            join_path(company.path, "customerId"),
+            f"{company.code} {what}, not an account (CID-); the company is looked up by "
+            "its other fields",
+        )
+        company.code = None
+    return company
+
+
 # The text columns with a length limit, and their names in the request.
 _LIMITED = {
     "name": "name",
