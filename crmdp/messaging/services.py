@@ -70,7 +70,7 @@ def queue_welcome_messages(w: Writer, customer: Customer, path: str) -> list[Mes
                 Channel.EMAIL,
                 context["email"],
                 templating.render(listener.email_body, context),
-                subject=templating.render(listener.email_subject, context).strip(),
+                subject=templating.one_line(templating.render(listener.email_subject, context)),
             )
         )
     if listener.sms_enabled and context["phone"]:
