@@ -192,6 +192,11 @@ def customer_update(
             )
         )
     if target.match is None:
+        w.notes.warn(
+            data.path,
+            f"no {' or '.join(kinds)} matches {data.keys_given()}; nothing was changed "
+            "(an update never creates a record)",
+        )
         return CustomerResult("not_found")
 
     # FOR UPDATE: a concurrent add-note or update on this record waits, so neither
@@ -399,6 +404,7 @@ class Linked:
     customer: Customer
     created: bool
     match: Match | None = None
+    company: CompanyLink | None = None  # the contact's companyContact, found or created
 
 
 def customer_find_or_create(
@@ -410,13 +416,36 @@ def customer_find_or_create(
     why: str,
 ) -> Linked:
     """The customer `data` names (keys tried in `order`) or, if none, a new one
-    created through this listener, with its defaults, tag rule and messages."""
+    created through this listener, with its defaults, tag rule and messages.
+
+    A `companyContact` of a contact is found or created too: a new contact joins
+    it (as with add-contact); a contact that was found is not moved (a deal or a
+    ticket is no place to change where somebody works), but the company is still
+    returned, for the caller to link to its record."""
     kinds = (Kind.LEAD,) if lead else CUSTOMER_KINDS
     match = find_by(w.keys, kinds, data, order)
-    if match is not None:
-        return Linked(Customer.objects.get(id=match.customer_id), created=False, match=match)
     kind = Kind.LEAD if lead else (Kind.ACCOUNT if data.wants_account else Kind.CONTACT)
-    return Linked(customer_create(w, data, kind, why=why), created=True)
+    company = None
+    if data.company is not None:
+        if (match.kind if match else kind) == Kind.CONTACT:
+            company = company_find_or_create(w, data.company)
+        else:
+            w.notes.warn(
+                join_path(data.path, "companyContact"),
+                "only a contact (type 0) belongs to a company; ignored",
+            )
+    if match is not None:
+        found = Customer.objects.get(id=match.customer_id)
+        return Linked(found, created=False, match=match, company=company)
+    customer = customer_create(w, data, kind, company=company.company if company else None, why=why)
+    if company is not None:
+        w.history.add(
+            f"{customer.code} {customer.display_name} joined this company through "
+            f"{w.origin.describe()}.",
+            customer=company.company,
+            mentions_customer=customer,
+        )
+    return Linked(customer, created=True, company=company)
 
 
 def customer_add_tags(w: Writer, customer_id: int, tags: list[str]) -> list[str]:
