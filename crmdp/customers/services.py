@@ -16,6 +16,7 @@ from crmdp.customers import keys as keymod
 from crmdp.customers.matching import (
     CUSTOMER_KINDS,
     Match,
+    UpdateTarget,
     find_by,
     find_company,
     find_duplicate,
@@ -206,6 +207,7 @@ def customer_update(
     # constraints are deferred; a plain FOR UPDATE would block those and let two
     # requests wait for each other (PostgreSQL's deadlock, found by tests/server).
     customer = Customer.objects.select_for_update(no_key=True).get(id=target.match.customer_id)
+    _warn_contradictions(w, data, customer, target)
     old_keys = set(customer_keys(customer))
     changes = merge_into(customer, data, w)
 
@@ -244,6 +246,30 @@ def customer_update(
     )
     created = [company.company] if company and company.created else []
     return CustomerResult("updated", customer, target.match, company=company, created=created)
+
+
+# The request field each matching key comes from, for a warning's path.
+_KEY_FIELDS = {"email": "emails", "phone": "phones"}
+
+
+def _warn_contradictions(
+    w: Writer, data: CustomerInput, customer: Customer, target: UpdateTarget
+) -> None:
+    """Keys of one update that point at different records (name → X, email → Y):
+    the update goes to the record the first matching key found, and each other key
+    says which record it names instead (issue 14: contradicting keys warn)."""
+    if not target.contradictions or target.match is None:
+        return
+    ids = {i for _, _, group in target.contradictions for i in group}
+    codes = {c.id: c.code for c in Customer.objects.filter(id__in=ids).only("id", "kind")}
+    found = f"{target.match.matched_on} {target.match.value}"
+    for key, shown, group in target.contradictions:
+        others = ", ".join(codes[i] for i in group if i in codes)
+        w.notes.warn(
+            join_path(data.path, _KEY_FIELDS.get(key, key)),
+            f"{key} {shown} belongs to {others}, not to {customer.code}; {customer.code} "
+            f"(found by {found}) was updated and {others} left as it was",
+        )
 
 
 def merge_into(customer: Customer, data: CustomerInput, w: Writer) -> list[str]:
