@@ -66,7 +66,8 @@ class CustomerInput:
 
     # What this customer can be found by, strongest first (SPEC §5).
     def contact_id_keys(self) -> list[str]:
-        return [keys.contact_id_key(self.contact_id)] if self.contact_id else []
+        key = keys.contact_id_key(self.contact_id) if self.contact_id else None
+        return [key] if key else []
 
     def passport_keys(self) -> list[str]:
         key = keys.passport_key(self.passport) if self.passport else None
@@ -169,8 +170,9 @@ def read_customer(
         if email.problem:
             notes.warn(join_path(where, "value"), email.problem)
         kind = _choice(item.type, CONTACT_POINT_TYPES, join_path(where, "type"), notes)
-        if email.value.value not in seen_emails:
-            seen_emails.add(email.value.value)
+        same = email.value.normalized or email.value.value
+        if same not in seen_emails:
+            seen_emails.add(same)
             result.emails.append((kind, email.value))
 
     seen_phones: set[str] = set()
