@@ -374,10 +374,11 @@ class AddTicket(Payload):
 
 
 class SendSms(Payload):
-    REQUIRED = ("content", "phones")
+    REQUIRED = ("content",)  # and phones, or a customerId whose phones are used
 
     content: Text = None
     phones: Strings = None
+    customer_id: Text = None
 
 
 # -- reading a payload ----------------------------------------------------------------
