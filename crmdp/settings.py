@@ -194,6 +194,8 @@ MIDDLEWARE = [
     # Health probes first: answered whatever the Host header (see crmdp/web/health.py).
     "crmdp.web.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # A lost database answers 503 with Retry-After, not 500 (crmdp/web/outage.py).
+    "crmdp.web.outage.DatabaseOutageMiddleware",
     # Serves the UI's CSS and JS from the app itself, so `crmdp serve` needs no web server.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -259,6 +261,10 @@ CRMDP_UNKNOWN_TOKEN_LIMIT = env_int("CRMDP_UNKNOWN_TOKEN_LIMIT", 30)
 # SMS an org may queue per day (UTC) unless `crmdp sms set --daily-cap` says
 # otherwise: a leaked listener URL cannot run up an unbounded bill.
 CRMDP_SMS_DAILY_CAP = env_int("CRMDP_SMS_DAILY_CAP", 1000)
+
+# PostgreSQL: the advisory locks one org's requests take are this many, whatever
+# the keys (crmdp/customers/locking.py), so one request cannot fill the lock table.
+CRMDP_LOCK_SLOTS = env_int("CRMDP_LOCK_SLOTS", 256)
 
 # Django reads whole bodies into memory up to this size; the listener checks its own
 # (smaller) limit first, so this only has to be at least as large.
