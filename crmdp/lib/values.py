@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Generic, TypeVar
@@ -168,8 +168,29 @@ _DIGITS = re.compile(r"^-?\d+$")
 _EPOCH_MS_RANGE = (-2_208_988_800_000, 7_258_118_400_000)
 
 
+# A moment must stay a Python datetime in any offset: 9999-12-31T23:59:59-14:00 is
+# year 10000 in UTC, which PostgreSQL stores but Python cannot read back (every page
+# showing it would fail). A day's margin at each end covers every UTC offset.
+_EARLIEST = datetime.min.replace(tzinfo=UTC) + timedelta(days=1)
+_LATEST = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
+_OUT_OF_RANGE = "out of range (years 1 to 9999); ignored"
+
+
 def read_datetime(raw: object) -> Read[datetime | None]:
     """ISO 8601, DD/MM/YYYY, epoch milliseconds, or JavaScript's Date.toString()."""
+    moment = _read_datetime(raw)
+    if moment.value is None:
+        return moment
+    try:
+        utc = aware(moment.value).astimezone(UTC)
+    except (OverflowError, ValueError):
+        return Read(None, _OUT_OF_RANGE)
+    if not _EARLIEST <= utc <= _LATEST:
+        return Read(None, _OUT_OF_RANGE)
+    return moment
+
+
+def _read_datetime(raw: object) -> Read[datetime | None]:
     problem = Read[datetime | None](
         None, "not a date (use ISO 8601, DD/MM/YYYY or epoch milliseconds); ignored"
     )
@@ -224,6 +245,9 @@ def aware(moment: datetime) -> datetime:
 # -- numbers --------------------------------------------------------------------------
 
 
+_DECIMAL_EXPONENT = 100
+
+
 def read_decimal(raw: object) -> Read[Decimal | None]:
     problem = Read[Decimal | None](None, "not a number; ignored")
     if isinstance(raw, bool) or not isinstance(raw, str | int | float):
@@ -237,6 +261,10 @@ def read_decimal(raw: object) -> Read[Decimal | None]:
         return problem
     if not number.is_finite():
         return problem
+    if number and not -_DECIMAL_EXPONENT <= number.adjusted() <= _DECIMAL_EXPONENT:
+        # "1E+999999999" is 12 characters, but abs() or quantize() of it overflows
+        # Python's decimal context: nothing that large or that small is a CRM value.
+        return Read(None, "out of range; ignored")
     return Read(number)
 
 
