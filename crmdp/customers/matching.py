@@ -10,7 +10,7 @@ key, the oldest wins: it is the one the sender most likely meant.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connection
 
@@ -41,6 +41,9 @@ class UpdateTarget:
 
     match: Match | None = None
     ambiguous: int = 0  # how many candidates were left, when more than one
+    # Keys given that point at other records than the one found: (request field,
+    # value as shown, those records' ids). The update goes on; the sender is told.
+    contradictions: list[tuple[str, str, list[int]]] = field(default_factory=list)
 
 
 def parse_code(code: str) -> tuple[Kind, int] | None:
@@ -167,10 +170,14 @@ class KeyIndex:
             self._undo.append(undo)
 
 
-def customer_by_code(org_id: int, code: str, kinds: Sequence[str]) -> tuple[int, str] | None:
-    """(id, kind) of the customer with this code among `kinds`, if there is one."""
+def customer_by_code(org_id: int, code: str) -> tuple[int, str] | None:
+    """(id, kind) of the customer with this code in the org, if there is one.
+
+    The one place a customerId is looked up (update-*, add-note, add-ticket, add-deal,
+    send-sms): the code alone names the record, whatever else the data says (SPEC §4).
+    """
     parsed = parse_code(code)
-    if parsed is None or parsed[0] not in kinds:
+    if parsed is None:
         return None
     kind, number = parsed
     exists = Customer.objects.filter(org_id=org_id, id=number, kind=kind).exists()
@@ -196,8 +203,10 @@ def find_by(
     the order has it, always comes first."""
     if order[0] == "customerId":
         if data.code:
-            by_code = customer_by_code(index.org_id, data.code, kinds)
-            if by_code is not None:
+            by_code = customer_by_code(index.org_id, data.code)
+            # The callers look among the kinds the code names (see
+            # reading.settle_code); a companyContact's PID- code is no account's.
+            if by_code is not None and by_code[1] in kinds:
                 return Match(by_code[0], "customerId", data.code.strip().upper(), by_code[1])
         order = order[1:]
     groups = [_key_groups(data, field) for field in order]
@@ -213,7 +222,8 @@ def find_by(
 # The orders of SPEC §5.
 DUPLICATE_ORDER = ("contactId", "passport", "email", "phone")  # add-contact, add-lead
 COMPANY_ORDER = ("customerId", "name", "email", "phone")  # companyContact
-LINKED_ORDER = ("customerId", "passport", "email", "phone")  # dealWith, contacts, add-note
+LINKED_ORDER = ("customerId", "passport", "email", "phone")  # dealWith, contacts
+NOTE_ORDER = ("customerId", "contactId", "passport", "email", "phone")  # add-note
 TICKET_ORDER = ("customerId", "contactId", "passport", "email", "phone")  # add-ticket
 
 
@@ -244,18 +254,20 @@ def find_for_update(index: KeyIndex, kinds: Sequence[str], data: CustomerInput) 
     kind_of: dict[int, str] = {}
     steps: list[tuple[str, str, set[int]]] = []
     if data.code:
-        by_code = customer_by_code(index.org_id, data.code, kinds)
+        by_code = customer_by_code(index.org_id, data.code)
+        if by_code and by_code[1] not in kinds:
+            by_code = None
         if by_code:
             kind_of[by_code[0]] = by_code[1]
         steps.append(("customerId", data.code.strip().upper(), {by_code[0]} if by_code else set()))
-    for field, group in groups:
+    for name, group in groups:
         if group:
             rows = [row for key in group for row in found.get(key, [])]
             kind_of.update(rows)
             shown = ", ".join(keymod.shown_value(key) for key in group)
-            steps.append((field, shown, {customer_id for customer_id, _ in rows}))
+            steps.append((name, shown, {customer_id for customer_id, _ in rows}))
 
-    for position, (field, shown, ids) in enumerate(steps):
+    for position, (key, shown, ids) in enumerate(steps):
         if not ids:
             continue
         candidates = ids
@@ -267,5 +279,12 @@ def find_for_update(index: KeyIndex, kinds: Sequence[str], data: CustomerInput) 
         if len(candidates) > 1:
             return UpdateTarget(ambiguous=len(candidates))
         (target,) = candidates
-        return UpdateTarget(Match(target, field, shown, kind_of[target]))
+        contradictions = [
+            (other, other_shown, sorted(ids))
+            for other, other_shown, ids in steps[position + 1 :]
+            if ids and target not in ids
+        ]
+        return UpdateTarget(
+            Match(target, key, shown, kind_of[target]), contradictions=contradictions
+        )
     return UpdateTarget()

@@ -17,7 +17,7 @@ from crmdp.backends import rows
 from crmdp.customers.keys import phone_key
 from crmdp.customers.models import Customer, Kind
 from crmdp.history.services import Writer
-from crmdp.lib import templating
+from crmdp.lib import outbound, templating
 from crmdp.lib.issues import Invalid, fail, join_path
 from crmdp.lib.values import Phone
 from crmdp.messaging.models import Channel, Message
@@ -43,21 +43,23 @@ def template_context(customer: Customer, org: Org) -> dict[str, str]:
 def queue_welcome_messages(w: Writer, customer: Customer, path: str) -> list[Message]:
     """The listener's auto email and SMS for a customer it has just created:
     an email when it has a (valid) email, an SMS when it has a readable phone and
-    the org can send SMS. Templates are rendered now, into the message row."""
+    the org can send SMS. Only the templates and their values are queued: the
+    worker renders them (an org's template never runs inside a request)."""
     listener = w.origin.listener
     if listener is None or not (listener.email_enabled or listener.sms_enabled):
         return []
     context = template_context(customer, w.org)
     queued: list[Message] = []
 
-    def welcome(channel: str, to: str, body: str, **more: Any) -> Message:
+    def welcome(channel: str, to: str, template: dict[str, Any], **more: Any) -> Message:
         return rows.build(
             Message,
             org=w.org,
             customer=customer,
             channel=channel,
             to=to,
-            body=body,
+            body="",
+            template={**template, "values": context},
             reason="welcome",
             listener=listener,
             request_id=w.origin.request_id,
@@ -69,8 +71,7 @@ def queue_welcome_messages(w: Writer, customer: Customer, path: str) -> list[Mes
             welcome(
                 Channel.EMAIL,
                 context["email"],
-                templating.render(listener.email_body, context),
-                subject=templating.render(listener.email_subject, context).strip(),
+                {"subject": listener.email_subject, "body": listener.email_body},
             )
         )
     if listener.sms_enabled and context["phone"]:
@@ -83,10 +84,7 @@ def queue_welcome_messages(w: Writer, customer: Customer, path: str) -> list[Mes
         else:
             queued.append(
                 welcome(
-                    Channel.SMS,
-                    context["phone"],
-                    templating.render(listener.sms_text, context).strip(),
-                    uses_trial=trial,
+                    Channel.SMS, context["phone"], {"body": listener.sms_text}, uses_trial=trial
                 )
             )
     # Inserted with the request's other rows, when its actions are done.
@@ -94,14 +92,36 @@ def queue_welcome_messages(w: Writer, customer: Customer, path: str) -> list[Mes
     return queued
 
 
-def sms_queue(w: Writer, content: str, phones: list[Phone], path: str) -> list[Message]:
-    """send-sms: one message per distinct number (compared in E.164)."""
+def render_message(message: Message) -> None:
+    """Fill in a queued welcome message's subject and body from its templates
+    (the worker, before sending). TemplateProblem when they cannot be rendered
+    within the budget: such a message never can be, and fails."""
+    template = message.template
+    if not template:
+        return
+    values = template.get("values", {})
+    if "subject" in template:
+        message.subject = templating.one_line(templating.render(template["subject"], values))
+    body = templating.render(template.get("body", ""), values)
+    message.body = body if message.channel == Channel.EMAIL else body.strip()
+
+
+def sms_queue(
+    w: Writer,
+    content: str,
+    phones: list[Phone],
+    path: str,
+    named: dict[str, int] | None = None,
+) -> list[Message]:
+    """send-sms: one message per distinct number (compared in E.164). `named` maps
+    the numbers of the customer the action named by customerId to that customer;
+    any other number is shown on the timeline of the customer that has it."""
     numbers = list(dict.fromkeys(phone.e164 for phone in phones if phone.e164))
     trial = sms_allowance_take(w.org, len(numbers))
     if trial is None:
         # ActionFailed, not Invalid: this action fails (status error), the request goes on.
         raise fail(path, sms_refusal(w.org, len(numbers)))
-    customers = _customers_by_phone(w, numbers)
+    customers = {**_customers_by_phone(w, numbers), **(named or {})}
     now = timezone.now()
     # The message shows on the timeline of the customer with that number (SPEC §5:
     # every action writes history on the records it touches).
@@ -123,6 +143,19 @@ def sms_queue(w: Writer, content: str, phones: list[Phone], path: str) -> list[M
         )
         for number in numbers
     )
+
+
+def sendable_phones(w: Writer, customer_id: int, path: str) -> list[Phone]:
+    """A customer's phones an SMS may go to: those stored as valid numbers (with
+    their E.164 form). Each other one is named in a warning (SPEC §4)."""
+    customer = Customer.objects.only("phones").get(id=customer_id)
+    sendable = []
+    for entry in customer.phones:
+        if entry.get("e164"):
+            sendable.append(Phone(entry["value"], entry["e164"]))
+        else:
+            w.notes.warn(path, f"the customer's phone {entry['value']!r} is not valid; not sent")
+    return sendable
 
 
 def _customers_by_phone(w: Writer, numbers: list[str]) -> dict[str, int]:
@@ -206,6 +239,11 @@ def sms_set(
                 URLValidator(schemes=["http", "https"])(url)
             except ValidationError:
                 raise Invalid("url", f"{url!r} is not an http(s) URL") from None
+            try:
+                # Checked again at every send, after resolving (the name may change).
+                outbound.check_url(url, allow_private=settings.CRMDP_OUTBOUND_ALLOW_PRIVATE)
+            except outbound.Refused as refused:
+                raise Invalid("url", f"the platform does not send there: {refused}") from None
         elif url:
             raise Invalid("url", "only the http provider takes a URL")
         org.sms_provider, org.sms_url = provider, url if provider == "http" else ""

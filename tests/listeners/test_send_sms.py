@@ -72,11 +72,19 @@ def test_no_readable_number_is_an_error(post, org):
     assert allowance(org) == 10
 
 
-def test_content_and_phones_are_required(post):
-    result = post.action("send-sms", {"content": " ", "phones": []})
+def test_content_is_required(post):
+    result = post.action("send-sms", {"content": " ", "phones": ["0905000001"]})
 
     assert result["status"] == "error"
-    assert sorted(fields_of(result["errors"])) == ["data[0].data.content", "data[0].data.phones"]
+    assert fields_of(result["errors"]) == ["data[0].data.content"]
+
+
+def test_phones_or_a_customer_id_are_required(post):
+    result = post.action("send-sms", {"content": "Hi", "phones": []})
+
+    assert result["status"] == "error"
+    assert fields_of(result["errors"]) == ["data[0].data.phones"]
+    assert "or a customerId" in result["errors"][0]["message"]
 
 
 def test_a_single_number_may_be_sent_as_a_string(post):
