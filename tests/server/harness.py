@@ -12,7 +12,8 @@ a database of its own, provisioned through the real CLI, spoken to over HTTP.
 
 The engine is the test run's (DATABASE_URL) unless named: SQLite is a file in the
 deployment's data directory, PostgreSQL a fresh database `crmdp_srv_<random>` on the
-run's server (or TEST_DATABASE_URL's, or 127.0.0.1:5432). The pytest-django test
+run's server (or TEST_DATABASE_URL's, or CRMDP_TEST_POSTGRES_URL's: scripts/test.sh's
+embedded server on the SQLite pass; else 127.0.0.1:5432). The pytest-django test
 database is never touched. Nothing here skips: an unreachable PostgreSQL fails.
 """
 
