@@ -58,7 +58,7 @@ def note_on_deal(w: Writer, deal_id: int | None, name: str | None, note: NoteInp
     """dealId → name (any case)."""
     deal, matched_on = None, None
     if deal_id is not None:
-        deal = Deal.objects.filter(org=w.org, id=deal_id).first()
+        deal = Deal.objects.filter(org=w.org, number=deal_id).first()
         matched_on = "dealId"
     if deal is None and name:
         deal = Deal.objects.filter(org=w.org, name_key=name_key(name)).order_by("id").first()

@@ -652,12 +652,12 @@ LOCKS = 1 if connection.vendor == "postgresql" else 0
 
 
 def test_creating_a_contact_costs_a_fixed_number_of_queries(post, django_assert_max_num_queries):
-    # listener, sender, match, the new customers' ids, customer, keys, history,
-    # delivery, and the request's transaction (a savepoint and its release, inside
-    # the test's transaction). No savepoint per action: see test_envelope's failing
-    # actions.
+    # listener, sender, match, the new customers' ids, the org's number series
+    # (read and locked, then written back), customer, keys, history, delivery, and
+    # the request's transaction (a savepoint and its release, inside the test's
+    # transaction). No savepoint per action: see test_envelope's failing actions.
     data = sample_action("add-contact")
-    with django_assert_max_num_queries(10 + LOCKS):
+    with django_assert_max_num_queries(12 + LOCKS):
         assert post.action("add-contact", data)["status"] == "created"
 
 
@@ -672,12 +672,12 @@ def test_a_duplicate_costs_a_fixed_number_of_queries(post, django_assert_max_num
 def test_a_batch_costs_queries_per_new_customer_not_per_lookup(post, django_assert_max_num_queries):
     # 100 actions: 50 new contacts, then the same 50 again (duplicates, found on email
     # through the batch's key index). Every key of the batch is read in one
-    # query, the new customers' ids are taken in one, and customers, keys, history
-    # and the delivery are written once each for the whole batch: nothing is paid
-    # per action.
+    # query, the new customers' ids are taken in one, their codes' numbers in one
+    # (and written back in one), and customers, keys, history and the delivery are
+    # written once each for the whole batch: nothing is paid per action.
     new = [{"name": f"Batch {i}", "emails": [{"value": f"b{i}@batch.example"}]} for i in range(50)]
     again = [{"name": "Again", "emails": [{"value": f"b{i}@batch.example"}]} for i in range(50)]
-    with django_assert_max_num_queries(11 + LOCKS):
+    with django_assert_max_num_queries(13 + LOCKS):
         results = post.actions(*(("add-contact", data) for data in new + again))
     assert [r["status"] for r in results] == ["created"] * 50 + ["duplicate"] * 50
 
