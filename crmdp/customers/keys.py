@@ -46,7 +46,8 @@ def email_key(email: Email) -> str:
 
 
 def phone_key(phone: Phone) -> str:
-    return _key("phone", phone.match_value)
+    assert phone.e164, "invalid phones are not matched"
+    return _key("phone", phone.e164)
 
 
 def tag_key(tag: str) -> str:

@@ -193,10 +193,14 @@ class KeyIndex:
             self._undo.append(undo)
 
 
-def customer_by_code(org_id: int, code: str, kinds: Sequence[str]) -> tuple[int, str, int] | None:
-    """(id, kind, number) of the customer of this org with this code among `kinds`,
-    if there is one. Another org's code never names anything here."""
-    where = code_filter(code, kinds)
+def customer_by_code(org_id: int, code: str) -> tuple[int, str, int] | None:
+    """(id, kind, number) of the customer with this code in the org, if there is one.
+
+    The one place a customerId is looked up (update-*, add-note, add-ticket, add-deal,
+    send-sms): the code alone names the record, whatever else the data says (SPEC §4).
+    Codes count per org, so another org's code never names anything here.
+    """
+    where = code_filter(code)
     if where is None:
         return None
     found = Customer.objects.filter(where, org_id=org_id).values_list("id", "kind", "number")
@@ -222,8 +226,10 @@ def find_by(
     the order has it, always comes first."""
     if order[0] == "customerId":
         if data.code:
-            by_code = customer_by_code(index.org_id, data.code, kinds)
-            if by_code is not None:
+            by_code = customer_by_code(index.org_id, data.code)
+            # The callers look among the kinds the code names (see
+            # reading.settle_code); a companyContact's PID- code is no account's.
+            if by_code is not None and by_code[1] in kinds:
                 customer_id, kind, number = by_code
                 return Match(customer_id, "customerId", data.code.strip().upper(), kind, number)
         order = order[1:]
@@ -246,7 +252,8 @@ def find_by(
 # The orders of SPEC §5.
 DUPLICATE_ORDER = ("contactId", "passport", "email", "phone")  # add-contact, add-lead
 COMPANY_ORDER = ("customerId", "name", "email", "phone")  # companyContact
-LINKED_ORDER = ("customerId", "passport", "email", "phone")  # dealWith, contacts, add-note
+LINKED_ORDER = ("customerId", "passport", "email", "phone")  # dealWith, contacts
+NOTE_ORDER = ("customerId", "contactId", "passport", "email", "phone")  # add-note
 TICKET_ORDER = ("customerId", "contactId", "passport", "email", "phone")  # add-ticket
 
 
@@ -278,7 +285,9 @@ def find_for_update(index: KeyIndex, kinds: Sequence[str], data: CustomerInput) 
     number_of: dict[int, int] = {}
     steps: list[tuple[str, str, set[int]]] = []
     if data.code:
-        by_code = customer_by_code(index.org_id, data.code, kinds)
+        by_code = customer_by_code(index.org_id, data.code)
+        if by_code and by_code[1] not in kinds:
+            by_code = None
         if by_code:
             kind_of[by_code[0]] = by_code[1]
             number_of[by_code[0]] = by_code[2]

@@ -19,6 +19,12 @@ CODE_PREFIX = {Kind.CONTACT: "PID", Kind.ACCOUNT: "CID", Kind.LEAD: "LID"}
 SERIES = {Kind.CONTACT: Series.CONTACT, Kind.ACCOUNT: Series.ACCOUNT, Kind.LEAD: Series.LEAD}
 
 
+def kind_of_code(code: str | None) -> Kind | None:
+    """The kind a customer code's prefix names (`" lid-7"` → lead), None for no code."""
+    prefix = (code or "").strip().upper().partition("-")[0]
+    return next((kind for kind, known in CODE_PREFIX.items() if known == prefix), None)
+
+
 class Space(models.TextChoices):
     """Where matching looks: contacts and accounts match each other; leads only leads."""
 

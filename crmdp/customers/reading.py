@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from crmdp.customers import keys
-from crmdp.customers.models import Customer, Kind
+from crmdp.customers.models import Customer, Kind, kind_of_code
 from crmdp.lib.issues import Notes, join_path
 from crmdp.lib.values import Email, Phone, read_country, read_date, read_email, read_phone
 from crmdp.listeners.schemas import CustomerData
@@ -39,7 +39,8 @@ class CustomerInput:
 
     path: str  # where in the request it came from, for warnings
     code: str | None = None  # customerId: PID-/CID-/LID-
-    wants_account: bool = False  # "type": 1
+    wants_account: bool = False  # "type": 1, or a CID- customerId
+    declared_type: int | None = None  # "type" as sent (0 or 1), None when not sent
     contact_type: str | None = None  # "lead" or "customer", where the action asks
     name: str | None = None
     lastname: str | None = None
@@ -79,11 +80,26 @@ class CustomerInput:
         return unique(keys.email_key(email) for _, email in self.emails if email.normalized)
 
     def phone_keys(self) -> list[str]:
-        return unique(keys.phone_key(phone) for _, phone in self.phones if phone.match_value)
+        return unique(keys.phone_key(phone) for _, phone in self.phones if phone.e164)
 
     def identity_keys(self) -> list[str]:
         """Every key a duplicate of this customer could be found by."""
         return self.contact_id_keys() + self.passport_keys() + self.email_keys() + self.phone_keys()
+
+    def keys_given(self) -> str:
+        """The keys this customer was looked for by, for a not_found's reason."""
+        parts = []
+        if self.code:
+            parts.append(f"customerId {self.code.strip().upper()}")
+        if self.contact_id:
+            parts.append(f"contactId {self.contact_id}")
+        if self.passport:
+            parts.append(f"passport {self.passport}")
+        if self.name:
+            parts.append(f"name “{self.name}”")
+        parts += [f"email {email.value}" for _, email in self.emails]
+        parts += [f"phone {phone.value}" for _, phone in self.phones]
+        return ", ".join(parts) or "no key"
 
     def summary(self) -> str:
         """What arrived, in a few words, for a history line."""
@@ -112,13 +128,17 @@ def read_customer(
     directory: OrgDirectory,
     path: str,
     notes: Notes,
+    updating: bool | None = None,
 ) -> CustomerInput:
-    """Read a customer payload; `record_type` ("contact" or "lead") picks the custom fields."""
+    """Read a customer payload; `record_type` ("contact" or "lead") picks the custom
+    fields; `updating` says whether the record is updated (True), created (False) or
+    either (None), for what a warning says."""
     org = directory.org
     result = CustomerInput(
         path=path,
         code=data.customer_id,
         wants_account=data.record_type == 1,
+        declared_type=data.record_type,
         contact_type=(data.contact_type or "").strip().lower() or None,
         name=data.name,
         lastname=data.lastname,
@@ -163,8 +183,8 @@ def read_customer(
         if phone.problem:
             notes.warn(join_path(where, "value"), phone.problem)
         kind = _choice(entry.type, CONTACT_POINT_TYPES, join_path(where, "type"), notes)
-        if phone.value.match_value not in seen_phones:
-            seen_phones.add(phone.value.match_value)
+        if phone.value.same_as not in seen_phones:
+            seen_phones.add(phone.value.same_as)
             result.phones.append((kind, phone.value))
 
     for index, address in enumerate(data.addresses or []):
@@ -209,6 +229,7 @@ def read_customer(
             directory,
             join_path(path, "permit"),
             notes,
+            updating=updating,
         )
     return result
 
@@ -278,6 +299,42 @@ def read_lookup(
             notes.warn(join_path(path, "phone"), phone_read.problem)
         found.phones.append(("Other", phone_read.value))
     return found
+
+
+def settle_code(data: CustomerInput, *, lead: bool, declared: str | None, notes: Notes) -> bool:
+    """Whether `data` names a lead, once its customerId has had its say.
+
+    The code's prefix decides (SPEC §4): `LID-` is a lead, `PID-` a contact, `CID-`
+    an account, whatever `contactType`, `type` or the action say; a contradiction is
+    a warning, and the record the code names is still found (never a new record,
+    never not_found). `lead` is what the data said otherwise, and `declared` what
+    the warning says about who said it (`contactType 'customer' is ignored`); None
+    when nobody said it explicitly (a default). Also sets `data.wants_account`.
+    """
+    kind = kind_of_code(data.code)
+    if kind is None or data.code is None:
+        return lead
+    code = data.code.strip().upper()
+    where = join_path(data.path, "customerId")
+    if (kind == Kind.LEAD) != lead and declared is not None:
+        notes.warn(where, f"{code} names a {kind.label.lower()}; {declared}")
+    if kind != Kind.LEAD:
+        said_account = data.declared_type == 1
+        if data.declared_type is not None and said_account != (kind == Kind.ACCOUNT):
+            notes.warn(
+                where,
+                f'{code} names a {kind.label.lower()}; "type": {data.declared_type} is ignored',
+            )
+        data.wants_account = kind == Kind.ACCOUNT
+    return kind == Kind.LEAD
+
+
+def lead_meant(data: CustomerInput, contact_type: str | None, notes: Notes) -> bool:
+    """Whether the customer an add-note, add-ticket or deal names is a lead: by its
+    customerId's prefix, else by `contactType` (SPEC §4-5)."""
+    lead = read_contact_type(contact_type, join_path(data.path, "contactType"), notes) == "lead"
+    declared = f"contactType {contact_type!r} is ignored" if contact_type else None
+    return settle_code(data, lead=lead, declared=declared, notes=notes)
 
 
 def read_contact_type(value: str | None, path: str, notes: Notes) -> str:

@@ -66,7 +66,9 @@ def search_customers(
         read = read_email(email).value
         key_filters.append(Q(key=keymod.email_key(read)) if read.normalized else Q(pk__in=[]))
     if phone:
-        key_filters.append(Q(key=keymod.phone_key(read_phone(phone, org.phone_region).value)))
+        number = read_phone(phone, org.phone_region).value
+        # An invalid number finds nothing: stored invalid numbers have no key (SPEC §4).
+        key_filters.append(Q(key=keymod.phone_key(number)) if number.e164 else Q(pk__in=[]))
     if passport:
         key = keymod.passport_key(passport)
         key_filters.append(Q(key=key) if key else Q(pk__in=[]))

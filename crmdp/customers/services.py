@@ -193,6 +193,11 @@ def customer_update(
             )
         )
     if target.match is None:
+        w.notes.warn(
+            data.path,
+            f"no {' or '.join(kinds)} matches {data.keys_given()}; nothing was changed "
+            "(an update never creates a record)",
+        )
         return CustomerResult("not_found")
 
     # FOR UPDATE: a concurrent add-note or update on this record waits, so neither
@@ -298,7 +303,8 @@ def merge_into(customer: Customer, data: CustomerInput, w: Writer) -> list[str]:
                 f"{definitions.get(field_id, field_id)}: {_shown(old)} → {_shown(value)}"
             )
 
-    if data.permit is not None:
+    # An unreadable permit keeps the stored one (SPEC §1: permits fail closed).
+    if data.permit is not None and data.permit.readable:
         old_permit = permit_of(customer)
         if (old_permit.status, old_permit.group, set(old_permit.users)) != (
             data.permit.status,
@@ -334,9 +340,8 @@ def customer_keys(customer: Customer) -> list[str]:
         if email.get("normalized"):
             found.append(keymod.email_key(Email(email["value"], email["normalized"])))
     for phone in customer.phones:
-        stored = Phone(phone["value"], phone.get("e164"))
-        if stored.match_value:
-            found.append(keymod.phone_key(stored))
+        if phone.get("e164"):  # an invalid number is never matched (SPEC §4)
+            found.append(keymod.phone_key(Phone(phone["value"], phone["e164"])))
     for tag in customer.tags:
         found.append(keymod.tag_key(tag))
     return list(dict.fromkeys(key for key in found if key))
@@ -366,7 +371,7 @@ def _email_identity(entry: dict[str, Any]) -> str:
 
 
 def _phone_identity(entry: dict[str, Any]) -> str:
-    return Phone(entry["value"], entry.get("e164")).match_value
+    return Phone(entry["value"], entry.get("e164")).same_as
 
 
 def _address_identity(entry: dict[str, Any]) -> tuple[str, ...]:

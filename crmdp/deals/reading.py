@@ -7,7 +7,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from crmdp.customers.reading import CustomerInput, read_contact_type, read_customer
+from crmdp.customers.models import Kind, kind_of_code
+from crmdp.customers.reading import CustomerInput, lead_meant, read_customer
 from crmdp.lib.issues import ActionFailed, Issue, Notes, join_path
 from crmdp.lib.values import aware, name_key, read_datetime, read_decimal
 from crmdp.listeners.schemas import AddDeal
@@ -156,7 +157,12 @@ def read_deal(payload: AddDeal, directory: OrgDirectory, path: str, notes: Notes
 def _read_deal_customer(
     payload: Any, directory: OrgDirectory, path: str, notes: Notes
 ) -> DealCustomer:
-    lead = read_contact_type(payload.contact_type, join_path(path, "contactType"), notes) == "lead"
+    # The code names the record (SPEC §4), and so whose custom fields are meant.
+    named = kind_of_code(payload.customer_id)
+    if named is not None:
+        lead = named == Kind.LEAD
+    else:
+        lead = (payload.contact_type or "").strip().lower() == "lead"
     data = read_customer(
         payload,
         record_type="lead" if lead else "contact",
@@ -164,4 +170,4 @@ def _read_deal_customer(
         path=path,
         notes=notes,
     )
-    return DealCustomer(data, lead)
+    return DealCustomer(data, lead_meant(data, payload.contact_type, notes))

@@ -142,7 +142,8 @@ def _deal_merge(deal: Deal, data: DealInput, field_names: dict[str, str]) -> lis
     if data.owner_groups is not None and set(deal.owner_groups.all()) != set(data.owner_groups):
         deal.owner_groups.set(data.owner_groups)
         changes.append("owner groups: " + (", ".join(g.name for g in data.owner_groups) or "none"))
-    if data.permit is not None:
+    # An unreadable permit keeps the stored one (SPEC §1: permits fail closed).
+    if data.permit is not None and data.permit.readable:
         old = Permit(deal.permit_status, deal.permit_group, list(deal.permit_users.all()))
         new = data.permit
         if (old.status, old.group, set(old.users)) != (new.status, new.group, set(new.users)):

@@ -32,16 +32,23 @@ class TemplateProblem(ValueError):
 def render(text: str, context: dict[str, Any]) -> str:
     """Render `text`; names it does not know render as empty text."""
     try:
-        output = _engine.from_string(text).render(Context(context))
+        # Plain text: an email body or SMS is not HTML, so O'Brien stays O'Brien.
+        output = _engine.from_string(text).render(Context(context, autoescape=False))
     except TemplateSyntaxError as exc:
         raise TemplateProblem(str(exc)) from None
     return _MISSING_RE.sub("", output)
 
 
+def one_line(text: str) -> str:
+    """A header value (an email subject): every run of whitespace, line breaks
+    included, becomes one space, so a name with a newline cannot add a header."""
+    return " ".join(text.split())
+
+
 def check(text: str) -> None:
     """Refuse a template that does not compile or names something it cannot see."""
     try:
-        output = _engine.from_string(text).render(Context(TEMPLATE_NAMES))
+        output = _engine.from_string(text).render(Context(TEMPLATE_NAMES, autoescape=False))
     except TemplateSyntaxError as exc:
         raise TemplateProblem(f"does not render: {exc}") from None
     except Exception as exc:  # a filter that fails on the sample values

@@ -71,34 +71,47 @@ def read_email(raw: str) -> Read[Email]:
 @dataclass(frozen=True)
 class Phone:
     value: str  # as given
-    e164: str | None  # None when the number could not be read
+    e164: str | None  # None when the number is not a valid one for its region
 
     @property
     def digits(self) -> str:
         return "".join(ch for ch in self.value if ch.isdigit())
 
     @property
-    def match_value(self) -> str:
-        """Readable numbers compare in E.164; unreadable ones by their digits alone."""
+    def valid(self) -> bool:
+        return self.e164 is not None
+
+    @property
+    def same_as(self) -> str:
+        """What tells two numbers of one record apart: E.164, else the digits. Only
+        for not storing one number twice on a record; an invalid number is never
+        matched against other records (SPEC §4)."""
         return self.e164 or self.digits
 
 
 @lru_cache(maxsize=8192)
 def read_phone(raw: str, region: str | None) -> Read[Phone]:
+    """A phone read in the org's region. Only a number that libphonenumber calls
+    *valid* (a real range of a real numbering plan, not merely the right length)
+    gets an E.164 form; any other is kept as given, marked invalid by a null E.164,
+    and is neither matched nor sent an SMS."""
     text = raw.strip()
+    where = f" in region {region}" if region else ""
     try:
         number = phonenumbers.parse(text, region or None)
-        e164 = _e164(number) if phonenumbers.is_possible_number(number) else None
-        # A form that reads back as another number (national numbers of leading zeros,
-        # "000000000") would not match itself when it comes back in E.164: no number.
-        # (A number given in E.164 already has just been read back.)
-        if e164 is not None and e164 != text and _e164(phonenumbers.parse(e164)) != e164:
-            e164 = None
     except phonenumbers.NumberParseException:
+        return Read(Phone(text, None), f"not a phone number{where}; kept as given")
+    e164: str | None = _e164(number) if phonenumbers.is_valid_number(number) else None
+    # A form that reads back as another number (national numbers of leading zeros)
+    # would not match itself when it comes back in E.164: no number.
+    if e164 is not None and e164 != text and _e164(phonenumbers.parse(e164)) != e164:
         e164 = None
     if e164 is None:
-        where = f" in region {region}" if region else ""
-        return Read(Phone(text, None), f"not a phone number{where}; kept as given")
+        return Read(
+            Phone(text, None),
+            f"not a valid phone number{where}; kept as given, marked invalid: "
+            "not used to find records and never sent an SMS",
+        )
     return Read(Phone(text, e164))
 
 

@@ -11,14 +11,15 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
-from crmdp.customers.matching import KeyIndex, find_duplicate, parse_code
-from crmdp.customers.models import Kind, Space, space_of
+from crmdp.customers.matching import KeyIndex, customer_by_code, find_duplicate, parse_code
+from crmdp.customers.models import Kind, Space, kind_of_code, space_of
 from crmdp.customers.reading import (
     CustomerInput,
     kind_for,
-    read_contact_type,
+    lead_meant,
     read_customer,
     read_lookup,
+    settle_code,
 )
 from crmdp.customers.services import Linked, customer_add, customer_update, space_kinds
 from crmdp.deals.reading import read_deal
@@ -28,8 +29,8 @@ from crmdp.lib.issues import Notes, fail, join_path
 from crmdp.lib.values import read_phone
 from crmdp.listeners import schemas
 from crmdp.listeners.results import Outcome, RecordRef, customer_ref
-from crmdp.messaging.services import sms_queue
-from crmdp.notes.services import NoteInput, note_on_customer, note_on_deal
+from crmdp.messaging.services import sendable_phones, sms_queue
+from crmdp.notes.services import DealTarget, NoteInput, note_on_customer, note_on_deal
 from crmdp.orgs.custom_fields import read_custom_fields
 from crmdp.orgs.directory import OrgDirectory
 from crmdp.orgs.models import CatalogItem, CatalogKind
@@ -111,32 +112,73 @@ def customer_outcome(result: Any) -> Outcome:
 
 
 class _CustomerAction(Action):
-    record_type: ClassVar[str]  # "contact" or "lead": whose custom fields apply
+    record_type: ClassVar[str]  # "contact" or "lead": what the action is for
+    updating: ClassVar[bool]
 
     def read(self, payload: Any, directory: OrgDirectory, notes: Notes) -> None:
+        self.lead = self.record_type == "lead"  # may be settled otherwise by a customerId
         self.data = read_customer(
-            payload, record_type=self.record_type, directory=directory, path=self.path, notes=notes
+            payload,
+            record_type=self.fields_of(payload),
+            directory=directory,
+            path=self.path,
+            notes=notes,
+            updating=self.updating,
         )
         company = getattr(payload, "company_contact", None)
         if company is not None:
-            self.data.company = read_customer(
-                company,
-                record_type="contact",
-                directory=directory,
-                path=join_path(self.path, "companyContact"),
-                notes=notes,
-            )
+            self.data.company = read_company(company, directory, self.path, notes)
+
+    def fields_of(self, payload: Any) -> str:
+        """Whose custom fields the payload's `cusFields` name: "contact" or "lead"."""
+        return self.record_type
 
     @property
     def kind(self) -> Kind:
-        return kind_for(self.record_type, self.data.wants_account)
+        return kind_for("lead" if self.lead else "contact", self.data.wants_account)
 
     def lock_keys(self) -> list[str]:
         own = scoped(space_of(self.kind), self.data.identity_keys())
         return own + company_lock_keys(self.data.company)
 
 
+def read_company(payload: Any, directory: OrgDirectory, path: str, notes: Notes) -> CustomerInput:
+    """`companyContact`: an account, found by its CID- code, name, emails or phones."""
+    company = read_customer(
+        payload,
+        record_type="contact",
+        directory=directory,
+        path=join_path(path, "companyContact"),
+        notes=notes,
+    )
+    named = kind_of_code(company.code)
+    if company.code and named != Kind.ACCOUNT:
+        what = f"names a {named.label.lower()}" if named else "is not a customer code"
+        notes.warn(
+            join_path(company.path, "customerId"),
+            f"{company.code} {what}, not an account (CID-); the company is looked up by "
+            "its other fields",
+        )
+        company.code = None
+    return company
+
+
 class _AddAction(_CustomerAction):
+    updating = False
+
+    def read(self, payload: Any, directory: OrgDirectory, notes: Notes) -> None:
+        super().read(payload, directory, notes)
+        data, action = self.data, f"add-{self.record_type}"
+        # Known fields that do not apply to adding: warned about, never silently dropped.
+        if data.code:
+            notes.warn(
+                join_path(self.path, "customerId"),
+                f"{action} creates a record, which gets its own code; "
+                f"to change {data.code.strip().upper()}, use update-{self.record_type}; ignored",
+            )
+            data.code = None
+        _warn_other_space(payload, action, self.lead, self.path, notes)
+
     @property
     def needs_customer_rows(self) -> bool:
         # A duplicate is found through the key index alone; but a company is found
@@ -151,6 +193,29 @@ class _AddAction(_CustomerAction):
         return customer_outcome(customer_add(w, self.data, self.kind))
 
 
+def _warn_other_space(payload: Any, action: str, lead: bool, path: str, notes: Notes) -> None:
+    """`contactType: "lead"` on a contact action, or `"customer"` (or `type` 1) on a
+    lead action: the action decides, with a warning."""
+    said = (payload.contact_type or "").strip().lower()
+    if lead and said in ("customer", "contact", "account"):
+        notes.warn(
+            join_path(path, "contactType"),
+            f"{action} is for leads; contactType {payload.contact_type!r} is ignored "
+            "(add-contact and update-contact are for contacts and accounts)",
+        )
+    elif not lead and said == "lead":
+        notes.warn(
+            join_path(path, "contactType"),
+            f"{action} is for contacts and accounts; contactType 'lead' is ignored "
+            "(add-lead and update-lead are for leads)",
+        )
+    if lead and payload.record_type == 1:
+        notes.warn(
+            join_path(path, "type"),
+            f"{action} is for leads, which have no accounts; type 1 is ignored",
+        )
+
+
 class AddContact(_AddAction):
     schema = schemas.AddContact
     record_type = "contact"
@@ -162,15 +227,39 @@ class AddLead(_AddAction):
 
 
 class _UpdateAction(_CustomerAction):
+    updating = True
+
     def read(self, payload: Any, directory: OrgDirectory, notes: Notes) -> None:
         super().read(payload, directory, notes)
-        data = self.data
+        data, action = self.data, f"update-{self.record_type}"
         if not (data.code or data.contact_id or data.passport or data.emails or data.phones):
             raise fail(
                 self.path,
                 "an update needs one of customerId, contactId, passport, emails or phones "
                 "to find the record",
             )
+        wanted = "leads" if self.lead else "contacts and accounts"
+        self.lead = settle_code(
+            data,
+            lead=self.lead,
+            declared=f"it is the record updated, though {action} is for {wanted}",
+            notes=notes,
+        )
+        if kind_of_code(data.code) is None:  # the code, when there is one, has warned
+            _warn_other_space(payload, action, self.lead, self.path, notes)
+        if data.company_lead is not None and not self.lead:
+            notes.warn(
+                join_path(self.path, "companyLead"),
+                "companyLead is a lead's company; this record is not a lead; ignored",
+            )
+            data.company_lead = None
+
+    def fields_of(self, payload: Any) -> str:
+        # A customerId names the record (SPEC §4): its custom fields are the ones meant.
+        named = kind_of_code(payload.customer_id)
+        if named is None:
+            return self.record_type
+        return "lead" if named == Kind.LEAD else "contact"
 
     def lock_keys(self) -> list[str]:
         # Also the record named by customerId: requests updating the same records by
@@ -180,6 +269,12 @@ class _UpdateAction(_CustomerAction):
         by_code = [f"{space_of(parsed[0])}|customer:{parsed[1]}"] if parsed else []
         return super().lock_keys() + by_code
 
+    def run(self, w: Writer) -> Outcome:
+        # The code's kind, else "type" (0 contact, 1 account), else a lead.
+        return customer_outcome(
+            customer_update(w, self.data, (self.kind,), relink_company=not self.lead)
+        )
+
 
 class UpdateContact(_UpdateAction):
     schema = schemas.UpdateContact
@@ -188,22 +283,10 @@ class UpdateContact(_UpdateAction):
     def may_number(self, keys: KeyIndex) -> bool:
         return self.data.company is not None  # a company it names may be new
 
-    def run(self, w: Writer) -> Outcome:
-        # "type": 1 says the record is an account, and so does a CID- customerId.
-        named = parse_code(self.data.code) if self.data.code else None
-        account = self.data.wants_account or (named is not None and named[0] == Kind.ACCOUNT)
-        kinds = (Kind.ACCOUNT,) if account else (Kind.CONTACT,)
-        return customer_outcome(customer_update(w, self.data, kinds, relink_company=True))
-
 
 class UpdateLead(_UpdateAction):
     schema = schemas.UpdateLead
     record_type = "lead"
-
-    def run(self, w: Writer) -> Outcome:
-        return customer_outcome(
-            customer_update(w, self.data, space_kinds(Kind.LEAD), relink_company=False)
-        )
 
 
 # -- deals, notes, tickets, SMS -------------------------------------------------------
@@ -263,6 +346,10 @@ class AddDeal(Action):
         )
 
 
+# add-note's fields that find a customer (model contact), not a deal.
+_CUSTOMER_KEYS = ("customer_id", "contact_id", "contact_type", "passport", "email", "phone")
+
+
 class AddNote(Action):
     schema = schemas.AddNote
 
@@ -279,6 +366,7 @@ class AddNote(Action):
                 directory,
                 join_path(self.path, "permit"),
                 notes,
+                updating=False,
             )
             if payload.permit
             else Permit()
@@ -288,35 +376,54 @@ class AddNote(Action):
         )
         self.note = NoteInput(payload.body, permit, channel, payload.tag or [])
         if model == "deal":
-            self.deal_id = _deal_id(payload.deal_id, join_path(self.path, "dealId"), notes)
-            self.deal_name = payload.name
-            if self.deal_id is None and not self.deal_name:
+            if not (payload.deal_id or payload.name):
                 raise fail(self.path, "a note on a deal needs its dealId or name")
+            given = payload.deal_id
+            self.deal = DealTarget(
+                join_path(self.path, "dealId" if given else "name"),
+                # Not a number: no deal has it, which the not_found says.
+                int(given) if given and given.isdecimal() and len(given) < 19 else None,
+                given,
+                payload.name,
+            )
             if payload.tag:
                 notes.warn(join_path(self.path, "tag"), "tags are added to customers only; ignored")
             self.note.tags = []
+            for key in _CUSTOMER_KEYS:
+                if getattr(payload, key) is not None:
+                    notes.warn(
+                        join_path(self.path, schemas.AddNote.model_fields[key].alias or key),
+                        'finds a customer, and this note is for a deal ("model": "deal"); ignored',
+                    )
             return
-        self.lead = (
-            read_contact_type(payload.contact_type, join_path(self.path, "contactType"), notes)
-            == "lead"
-        )
+        for key, field in (("deal_id", "dealId"), ("name", "name")):
+            if getattr(payload, key) is not None:
+                notes.warn(
+                    join_path(self.path, field),
+                    'finds a deal, and this note is for a customer (set "model": "deal" '
+                    "for a deal's note); ignored",
+                )
         self.who = read_lookup(
             path=self.path,
             directory=directory,
             notes=notes,
             code=payload.customer_id,
+            contact_id=payload.contact_id,
             passport=payload.passport,
             email=payload.email,
             phone=payload.phone,
         )
-        if not (self.who.code or self.who.passport or self.who.emails or self.who.phones):
+        self.lead = lead_meant(self.who, payload.contact_type, notes)
+        who = self.who
+        if not (who.code or who.contact_id or who.passport or who.emails or who.phones):
             raise fail(
-                self.path, "a note on a customer needs its customerId, passport, email or phone"
+                self.path,
+                "a note on a customer needs its customerId, contactId, passport, email or phone",
             )
 
     def run(self, w: Writer) -> Outcome:
         if self.model == "deal":
-            result = note_on_deal(w, self.deal_id, self.deal_name, self.note)
+            result = note_on_deal(w, self.deal, self.note)
         else:
             result = note_on_customer(w, self.who, self.lead, self.note)
         if result.note is None:
@@ -334,9 +441,6 @@ class AddTicket(Action):
 
     def read(self, payload: Any, directory: OrgDirectory, notes: Notes) -> None:
         path = self.path
-        lead = (
-            read_contact_type(payload.contact_type, join_path(path, "contactType"), notes) == "lead"
-        )
         group = directory.group(payload.group_name) if payload.group_name else None
         if payload.group_name and group is None:
             notes.warn(
@@ -349,22 +453,23 @@ class AddTicket(Action):
             if payload.cus_fields
             else {}
         )
+        customer = read_lookup(
+            path=path,
+            directory=directory,
+            notes=notes,
+            code=payload.customer_id,
+            contact_id=payload.contact_id,
+            passport=payload.passport,
+            email=payload.email,
+            phone=payload.phone,
+            name=payload.name,
+        )
         self.data = TicketInput(
             path=path,
             body=payload.body,
             title=payload.title,
-            lead=lead,
-            customer=read_lookup(
-                path=path,
-                directory=directory,
-                notes=notes,
-                code=payload.customer_id,
-                contact_id=payload.contact_id,
-                passport=payload.passport,
-                email=payload.email,
-                phone=payload.phone,
-                name=payload.name,
-            ),
+            lead=lead_meant(customer, payload.contact_type, notes),
+            customer=customer,
             deal_id=_deal_id(payload.deal_id, join_path(path, "dealId"), notes),
             group=group,
             sla=_catalog_entry(
@@ -398,18 +503,44 @@ class SendSms(Action):
 
     def read(self, payload: Any, directory: OrgDirectory, notes: Notes) -> None:
         self.content: str = payload.content
+        self.code: str | None = payload.customer_id
         self.phones = []
-        for index, raw in enumerate(payload.phones):
+        if not payload.phones and not self.code:
+            raise fail(
+                join_path(self.path, "phones"),
+                "is required (or a customerId, to send to that customer's phones)",
+            )
+        for index, raw in enumerate(payload.phones or []):
             phone = read_phone(raw, directory.org.phone_region)
-            if phone.problem:
-                notes.warn(join_path(self.path, "phones", index), f"{phone.problem}; not sent")
+            if phone.problem or not phone.value.e164:
+                problem = phone.problem or "not a valid phone number"
+                notes.warn(join_path(self.path, "phones", index), f"{problem}; not sent")
             else:
                 self.phones.append(phone.value)
-        if not self.phones:
+        if not self.phones and not self.code:
             raise fail(join_path(self.path, "phones"), "no readable phone number to send to")
 
     def run(self, w: Writer) -> Outcome:
-        messages = sms_queue(w, self.content, self.phones, join_path(self.path, "phones"))
+        phones, named = list(self.phones), {}
+        if self.code:
+            where = join_path(self.path, "customerId")
+            customer = customer_by_code(w.org.id, self.code)
+            if customer is None and not phones:
+                w.notes.warn(where, f"no customer has the code {self.code.strip().upper()}")
+                return Outcome("not_found")
+            if customer is None:
+                w.notes.warn(
+                    where,
+                    f"no customer has the code {self.code.strip().upper()}; "
+                    "sent to the phones given only",
+                )
+            else:
+                theirs = sendable_phones(w, customer[0], where)
+                named = {phone.e164: customer[0] for phone in theirs if phone.e164}
+                phones += theirs
+        if not phones:
+            raise fail(join_path(self.path, "phones"), "no valid phone number to send to")
+        messages = sms_queue(w, self.content, phones, join_path(self.path, "phones"), named)
         return Outcome(
             "queued",
             related=[RecordRef("message", m.id, status="queued") for m in messages],

@@ -125,7 +125,7 @@ def receive(listener: Listener, inbound: Inbound) -> Reply:
                 body = _read_body(inbound)
             raise
         _check_rate(listener)
-        key = _idempotency_key(inbound)
+        key = _idempotency_key(listener, inbound)
         body = _read_body(inbound)
         _check_signature(listener, inbound, body)
         document = _parse(body)
@@ -206,17 +206,25 @@ def _check_signature(listener: Listener, inbound: Inbound, body: bytes) -> None:
         raise Rejected(401, "invalid_signature", str(problem)) from None
 
 
-def _idempotency_key(inbound: Inbound) -> str | None:
-    # A signed request's webhook-id names the message: it is its idempotency key
-    # unless the sender gives one of its own.
-    key = (inbound.idempotency_key or inbound.webhook_id or "").strip()
+def _idempotency_key(listener: Listener, inbound: Inbound) -> str | None:
+    """The key a repeat of this request is known by.
+
+    A signed request's webhook-id names the message and is covered by the
+    signature: it is the key whatever Idempotency-Key says. Otherwise anyone who
+    captured a signed request could replay it within the signature's five minutes
+    under a fresh Idempotency-Key (a header the signature does not cover)."""
+    if listener.signing_secret:
+        key = (inbound.webhook_id or "").strip()
+    else:
+        key = (inbound.idempotency_key or inbound.webhook_id or "").strip()
     if not key:
         return None
     if len(key) > 200 or not key.isprintable() or not key.isascii():
+        header = "webhook-id" if key == (inbound.webhook_id or "").strip() else "Idempotency-Key"
         raise Rejected(
             400,
             "invalid_idempotency_key",
-            "the Idempotency-Key header must be at most 200 printable ASCII characters",
+            f"the {header} header must be at most 200 printable ASCII characters",
         )
     return key
 
@@ -358,7 +366,7 @@ def _run(
     planned = [_plan(index, item, directory) for index, item in enumerate(items)]
     actions = [plan.action for plan in planned if plan.action]
     locks = [key for action in actions for key in action.lock_keys()]
-    idempotency_key = _idempotency_key(inbound)
+    idempotency_key = _idempotency_key(listener, inbound)
     attempt, savepoints = 1, False
     while True:
         try:

@@ -219,10 +219,30 @@ WebsiteList = Annotated[list[WebsiteIn] | None, _list_of(WebsiteIn)]
 CustomFieldList = Annotated[list[CustomFieldIn] | None, _list_of(CustomFieldIn)]
 
 
+def _permit(value: Any) -> Any:
+    """A permit; anything but an object is taken as its status (`"permit": 2`), so
+    that an unreadable one is read as unreadable, never as absent (SPEC §1)."""
+    value = _blank_to_none(value)
+    return value if value is None or isinstance(value, dict) else {"status": value}
+
+
+def _permit_status(value: Any) -> Any:
+    # Read by crmdp.orgs.permits.read_status: a status that cannot be read must not
+    # be dropped here, which would make the permit "everybody".
+    return _blank_to_none(value)
+
+
 class PermitIn(Payload):
-    status: Annotated[WholeNumber, _one_of(1, 2, 3, 4)] = None
+    status: Annotated[
+        Any, BeforeValidator(_permit_status, json_schema_input_type=int | str | None)
+    ] = None
     group: Text = None
     users: Strings = None
+
+
+Permit = Annotated[
+    PermitIn | None, BeforeValidator(_permit, json_schema_input_type=PermitIn | int | str | None)
+]
 
 
 class CustomerData(Payload):
@@ -246,7 +266,7 @@ class CustomerData(Payload):
     websites: WebsiteList = None
     tag: Tags = None
     cus_fields: CustomFieldList = None
-    permit: PermitIn | None = None
+    permit: Permit = None
 
     IGNORED = {
         "source": "the source of a new customer is the listener's default source",
@@ -311,7 +331,7 @@ class AddDeal(Payload):
     owner_opportunity: OwnersIn | None = Field(None, alias="owner_opportunity")
     deal_with: DealCustomer | None = None
     contacts: Annotated[list[DealCustomer] | None, Listish] = None
-    permit: PermitIn | None = None
+    permit: Permit = None
     cus_fields: CustomFieldList = None
 
 
@@ -329,7 +349,7 @@ class AddNote(Payload):
     deal_id: Text = None
     name: Text = None
     tag: Tags = None
-    permit: PermitIn | None = None
+    permit: Permit = None
     channel: Text = None
 
 
@@ -354,10 +374,11 @@ class AddTicket(Payload):
 
 
 class SendSms(Payload):
-    REQUIRED = ("content", "phones")
+    REQUIRED = ("content",)  # and phones, or a customerId whose phones are used
 
     content: Text = None
     phones: Strings = None
+    customer_id: Text = None
 
 
 # -- reading a payload ----------------------------------------------------------------

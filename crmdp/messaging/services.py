@@ -70,7 +70,7 @@ def queue_welcome_messages(w: Writer, customer: Customer, path: str) -> list[Mes
                 Channel.EMAIL,
                 context["email"],
                 templating.render(listener.email_body, context),
-                subject=templating.render(listener.email_subject, context).strip(),
+                subject=templating.one_line(templating.render(listener.email_subject, context)),
             )
         )
     if listener.sms_enabled and context["phone"]:
@@ -94,14 +94,22 @@ def queue_welcome_messages(w: Writer, customer: Customer, path: str) -> list[Mes
     return queued
 
 
-def sms_queue(w: Writer, content: str, phones: list[Phone], path: str) -> list[Message]:
-    """send-sms: one message per distinct number (compared in E.164)."""
+def sms_queue(
+    w: Writer,
+    content: str,
+    phones: list[Phone],
+    path: str,
+    named: dict[str, int] | None = None,
+) -> list[Message]:
+    """send-sms: one message per distinct number (compared in E.164). `named` maps
+    the numbers of the customer the action named by customerId to that customer;
+    any other number is shown on the timeline of the customer that has it."""
     numbers = list(dict.fromkeys(phone.e164 for phone in phones if phone.e164))
     trial = sms_allowance_take(w.org, len(numbers))
     if trial is None:
         # ActionFailed, not Invalid: this action fails (status error), the request goes on.
         raise fail(path, sms_refusal(w.org, len(numbers)))
-    customers = _customers_by_phone(w, numbers)
+    customers = {**_customers_by_phone(w, numbers), **(named or {})}
     now = timezone.now()
     # The message shows on the timeline of the customer with that number (SPEC §5:
     # every action writes history on the records it touches).
@@ -123,6 +131,19 @@ def sms_queue(w: Writer, content: str, phones: list[Phone], path: str) -> list[M
         )
         for number in numbers
     )
+
+
+def sendable_phones(w: Writer, customer_id: int, path: str) -> list[Phone]:
+    """A customer's phones an SMS may go to: those stored as valid numbers (with
+    their E.164 form). Each other one is named in a warning (SPEC §4)."""
+    customer = Customer.objects.only("phones").get(id=customer_id)
+    sendable = []
+    for entry in customer.phones:
+        if entry.get("e164"):
+            sendable.append(Phone(entry["value"], entry["e164"]))
+        else:
+            w.notes.warn(path, f"the customer's phone {entry['value']!r} is not valid; not sent")
+    return sendable
 
 
 def _customers_by_phone(w: Writer, numbers: list[str]) -> dict[str, int]:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import BadHeaderError, EmailMessage
 
 if TYPE_CHECKING:
     from crmdp.messaging.models import Message
@@ -53,6 +53,13 @@ class EmailTransport:
             # same message to mail systems that de-duplicate on it.
             headers={"Message-ID": message_id, "X-Crmdp-Message": message.idempotency_key},
         )
+        try:
+            # Built before anything is sent: a message that cannot be built (a line
+            # break in a header, an address that is not one) never will be, so it
+            # fails once instead of being retried.
+            email.message()
+        except (BadHeaderError, ValueError, UnicodeError) as exc:
+            raise TransportError(f"the email cannot be built: {exc}", permanent=True) from None
         try:
             email.send(fail_silently=False)
         except smtplib.SMTPRecipientsRefused as exc:

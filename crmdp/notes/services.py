@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crmdp.customers.matching import CUSTOMER_KINDS, LINKED_ORDER, find_by
+from crmdp.customers.matching import CUSTOMER_KINDS, NOTE_ORDER, find_by
 from crmdp.customers.models import Customer, Kind
 from crmdp.customers.reading import CustomerInput
 from crmdp.customers.services import customer_add_tags
@@ -25,6 +25,16 @@ class NoteInput:
 
 
 @dataclass
+class DealTarget:
+    """The deal a note is for, as sent: its dealId (read, and as given) and name."""
+
+    path: str  # the field that names it, for the not_found reason
+    deal_id: int | None
+    given_id: str | None
+    name: str | None
+
+
+@dataclass
 class NoteResult:
     note: Note | None  # None: nothing matched (not_found)
     customer: Customer | None = None
@@ -33,10 +43,13 @@ class NoteResult:
 
 
 def note_on_customer(w: Writer, who: CustomerInput, lead: bool, note: NoteInput) -> NoteResult:
-    """customerId → passport → email → phone, among leads or contacts/accounts."""
+    """customerId → contactId → passport → email → phone, among leads or
+    contacts/accounts (the guide's order, with the contactId its table names)."""
     kinds = (Kind.LEAD,) if lead else CUSTOMER_KINDS
-    match = find_by(w.keys, kinds, who, LINKED_ORDER)
+    match = find_by(w.keys, kinds, who, NOTE_ORDER)
     if match is None:
+        what = "lead" if lead else "contact or account"
+        w.notes.warn(who.path, f"no {what} matches {who.keys_given()}; no note was added")
         return NoteResult(None)
     customer = Customer.objects.get(id=match.customer_id)
     created = _note_create(w, note, customer=customer)
@@ -54,16 +67,24 @@ def note_on_customer(w: Writer, who: CustomerInput, lead: bool, note: NoteInput)
     return NoteResult(created, customer=customer, matched_on=match.matched_on)
 
 
-def note_on_deal(w: Writer, deal_id: int | None, name: str | None, note: NoteInput) -> NoteResult:
-    """dealId → name (any case)."""
-    deal, matched_on = None, None
-    if deal_id is not None:
-        deal = Deal.objects.filter(org=w.org, number=deal_id).first()
+def note_on_deal(w: Writer, target: DealTarget, note: NoteInput) -> NoteResult:
+    """By dealId; by name (any case) only when no dealId was given: a dealId names
+    one deal, and a note meant for it must not land on another of the same name."""
+    if target.given_id is not None:
         matched_on = "dealId"
-    if deal is None and name:
-        deal = Deal.objects.filter(org=w.org, name_key=name_key(name)).order_by("id").first()
+        deal = (
+            Deal.objects.filter(org=w.org, number=target.deal_id).first()
+            if target.deal_id is not None
+            else None
+        )
+        missing = f"no deal has the dealId {target.given_id!r}"
+    else:
         matched_on = "name"
+        key = name_key(target.name or "")
+        deal = Deal.objects.filter(org=w.org, name_key=key).order_by("id").first()
+        missing = f"no deal is named {target.name!r}"
     if deal is None:
+        w.notes.warn(target.path, f"{missing}; no note was added")
         return NoteResult(None)
     created = _note_create(w, note, deal=deal)
     w.history.add(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from crmdp.lib.issues import Notes, join_path
 from crmdp.orgs.directory import OrgDirectory
@@ -22,6 +23,9 @@ class Permit:
     status: int = EVERYBODY
     group: UserGroup | None = None
     users: list[User] = field(default_factory=list)
+    # False: a permit was sent but could not be read. It then reads as "only the
+    # owner" for a new record, and an update leaves the stored permit as it was.
+    readable: bool = True
 
     def describe(self) -> str:
         if self.status == OWNER_AND_GROUP:
@@ -33,20 +37,54 @@ class Permit:
         return PERMIT_WORDS.get(self.status, str(self.status))
 
 
+def read_status(value: Any) -> int | None:
+    """A permit status as senders write it (`2`, `"2"`, `2.0`); None when it is not
+    one of 1-4."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, str):
+        # Compared as text: int() of a long digit string is slow, and may refuse.
+        value = {str(status): status for status in PERMIT_WORDS}.get(value.strip(), value)
+    return value if isinstance(value, int) and value in PERMIT_WORDS else None
+
+
 def read_permit(
-    status: int | None,
+    status: Any,
     group: str | None,
     users: list[str] | None,
     directory: OrgDirectory,
     path: str,
     notes: Notes,
+    *,
+    updating: bool | None = None,
 ) -> Permit:
-    """The permit as sent; names the org does not know are dropped with a warning.
+    """The permit as sent (SPEC §1). It fails closed: a permit that cannot be read
+    (a status that is missing or not 1-4: `{}`, `0`, `5`, `"onlyme"`, a group
+    without a status) makes a new record visible to its owner only and leaves an
+    existing record's permit unchanged, with a warning naming `permit.status`.
+    `updating` says which of the two the caller does (None: either), for the words.
 
-    An unknown group or user never widens a permit: the record stays visible to
-    its owner (and whoever else was named and found).
+    Names the org does not know are dropped with a warning. An unknown group or
+    user never widens a permit: the record stays visible to its owner (and whoever
+    else was named and found).
     """
-    permit = Permit(status or EVERYBODY)
+    readable = read_status(status)
+    if readable is None:
+        if status is None:
+            what = "a permit needs a status (1-4)" + (" besides its group" if group else "")
+        else:
+            shown = repr(status) if len(repr(status)) <= 40 else repr(status)[:39] + "…"
+            what = f"{shown} is not a permit status (1 everybody, 2 owner, 3 group, 4 users)"
+        consequence = {
+            True: "the stored permit is kept",
+            False: "only the owner will see the record",
+            None: "a new record is seen by its owner only, an existing one keeps its permit",
+        }[updating]
+        notes.warn(join_path(path, "status"), f"{what}; {consequence}")
+        return Permit(OWNER, readable=False)
+    permit = Permit(readable)
     if permit.status == OWNER_AND_GROUP:
         if not group:
             notes.warn(

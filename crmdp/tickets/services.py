@@ -127,5 +127,5 @@ def _ticket_customer(w: Writer, data: TicketInput) -> Linked | None:
         w.notes.warn(
             join_path(data.path, "name"), f"no name given; the new customer is named {named!r}"
         )
-    kind = Kind.LEAD if data.lead else Kind.CONTACT
+    kind = Kind.LEAD if data.lead else (Kind.ACCOUNT if who.wants_account else Kind.CONTACT)
     return Linked(customer_create(w, who, kind, why=" for a ticket"), created=True)

@@ -379,8 +379,5 @@ class SmsForm(forms.Form):
         required=False,
         help_text="The HTTP gateway's endpoint (http or https).",
     )
-    trial = forms.IntegerField(
-        label="Trial messages left",
-        min_value=0,
-        help_text="Sent when no provider is set; after them, send-sms answers an error.",
-    )
+    # No trial field: the trial allowance is the platform's money, so only the
+    # operator sets it (`crmdp sms set --trial`); the page only shows what is left.

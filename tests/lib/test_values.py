@@ -39,16 +39,33 @@ def test_phone_region_decides_how_a_national_number_is_read():
     assert read_phone("0905000001", "VN").value.e164 != read_phone("0905000001", "US").value.e164
 
 
-def test_guide_sample_phone_reads_in_vietnam():
-    assert read_phone("01234567890", "VN").value.e164 == "+841234567890"
+def test_a_valid_mobile_number_reads_in_vietnam():
+    assert read_phone("0333 456 789", "VN").value.e164 == "+84333456789"
 
 
-def test_unreadable_phone_is_kept_with_a_warning_and_compared_by_digits():
+def test_unreadable_phone_is_kept_with_a_warning_and_marked_invalid():
     read = read_phone("call me: 12", "VN")
     assert read.problem and "VN" in read.problem
     assert read.value.e164 is None
+    assert not read.value.valid
     assert read.value.value == "call me: 12"
-    assert read.value.match_value == "12"
+
+
+@pytest.mark.parametrize(
+    ("given_number", "region"),
+    [
+        ("01234567890", "VN"),  # the guide's sample: the old 11-digit mobile plan, gone since 2018
+        ("098765431", "VN"),  # the right length for VN, but no such range
+        ("0281234567", "VN"),
+        ("(555) 555-0143", "US"),  # 555 is no area code
+    ],
+)
+def test_a_possible_but_invalid_number_is_kept_marked_invalid_with_a_warning(given_number, region):
+    read = read_phone(given_number, region)
+    assert read.value.e164 is None
+    assert read.value.value == given_number
+    assert read.problem and "not a valid phone number" in read.problem
+    assert "SMS" in read.problem
 
 
 @pytest.mark.parametrize("given_number", ["000000000", "0 000 000 000"])

@@ -129,13 +129,27 @@ def test_an_org_in_another_region_reads_its_own_national_numbers(db):
     assert customer.phones[0]["e164"] == "+12025550143"
 
 
-def test_an_unreadable_phone_is_kept_with_a_warning_and_matched_by_digits(post, owner_api):
+def test_an_unreadable_phone_is_kept_with_a_warning_and_never_matched(post, owner_api):
     first = created(post, {"name": "Lan", "phones": [{"value": "ext 12"}]})
-    assert "not a phone number" in warnings_of(first)["data[0].data.phones[0].value"]
+    assert "phone number in region VN" in warnings_of(first)["data[0].data.phones[0].value"]
     shown = owner_api.customer(first["record"]["customerId"])
     assert shown["phones"] == [{"type": "Other", "value": "ext 12", "e164": None}]
     again = post.action("add-contact", {"name": "Lan", "phones": [{"value": "1-2"}]})
-    assert (again["status"], again["matchedOn"]) == ("duplicate", "phone")
+    assert again["status"] == "created"
+
+
+def test_a_possible_but_invalid_phone_is_kept_marked_invalid_and_never_matched(post, owner_api):
+    # The guide's own sample number: eleven digits of Vietnam's retired mobile plan.
+    # Two people who typed it are not one person (SPEC §4).
+    first = created(post, {"name": "Lan", "phones": [{"type": "Mobile", "value": "01234567890"}]})
+    warning = warnings_of(first)["data[0].data.phones[0].value"]
+    assert "not a valid phone number in region VN" in warning
+    shown = owner_api.customer(first["record"]["customerId"])
+    assert shown["phones"] == [{"type": "Mobile", "value": "01234567890", "e164": None}]
+    again = post.action("add-contact", {"name": "Minh", "phones": [{"value": "+841234567890"}]})
+    assert again["status"] == "created"
+    assert again["record"] != first["record"]
+    assert owner_api.get("/api/v1/customers", phone="01234567890").json["results"] == []
 
 
 def test_a_contact_point_type_outside_the_list_is_stored_as_other_with_a_warning(post, owner_api):
@@ -557,7 +571,7 @@ def test_company_contact_creates_the_account_and_links_it(post, owner_api):
         ({"customerId": " {lower} "}, "customerId"),
         ({"name": "  ACME   corp "}, "name"),
         ({"name": "Unknown", "emails": [{"value": "HI@acme.io"}]}, "email"),
-        ({"name": "Unknown", "phones": [{"value": "+84236000111"}]}, "phone"),
+        ({"name": "Unknown", "phones": [{"value": "+84 236 3822 222"}]}, "phone"),
     ],
     ids=["customerId", "customerId-any-case", "name", "email", "phone"],
 )
@@ -569,7 +583,7 @@ def test_company_contact_links_an_existing_account(post, owner_api, company):
             "name": "Acme Corp",
             "type": 1,
             "emails": [{"value": "hi@acme.io"}],
-            "phones": [{"value": "0236 000 111"}],
+            "phones": [{"value": "0236 3822 222"}],
         },
     )["record"]
     code = account["customerId"]

@@ -437,15 +437,16 @@ def test_deal_with_a_contact_code_links_that_contact(post, guide_org, owner_api)
     assert result["related"][0]["status"] == "linked"
 
 
-def test_a_lead_code_without_contact_type_lead_is_not_looked_for_among_leads(post, guide_org):
+def test_a_lead_code_without_contact_type_lead_finds_the_lead(post, guide_org):
     lead = post(sample("add-lead")).json["results"][0]["record"]
 
     result = post.action(
         "add-deal", new_deal(dealWith={"customerId": lead["customerId"], "name": "Someone"})
     )
 
-    [created] = result["related"]
-    assert (created["type"], created["status"]) == ("contact", "created")
+    [linked] = result["related"]
+    assert (linked["customerId"], linked["status"]) == (lead["customerId"], "linked")
+    assert Customer.objects.count() == 1
 
 
 @pytest.mark.parametrize(

@@ -150,9 +150,14 @@ def test_a_cid_code_finds_the_account_without_type_1(post, owner_api):
     assert owner_api.customer(account["customerId"])["title"] == "Inc."
 
 
-def test_a_pid_code_with_type_1_finds_no_person(post, lan):
-    result = update(post, {"type": 1, "customerId": lan["customerId"], "title": "X"})
-    assert result["status"] == "not_found"
+def test_a_pid_code_with_type_1_still_updates_the_person_it_names(post, lan, owner_api):
+    code = lan["customerId"]
+    result = update(post, {"type": 1, "customerId": code, "title": "X"})
+    assert (result["status"], result["record"]) == ("updated", lan)
+    assert warnings_of(result) == {
+        "data[0].data.customerId": f'{code} names a contact; "type": 1 is ignored'
+    }
+    assert owner_api.customer(code)["title"] == "X"
 
 
 def test_an_overlong_value_in_an_update_is_ignored_and_the_rest_applied(post, lan, owner_api):

@@ -56,19 +56,41 @@ def test_the_lead_is_found_by_any_of_its_keys(post, lead, keys, matched_on):
     assert Customer.objects.get(id=lead["id"]).lastname == "Nguyen Viet"
 
 
-def test_update_lead_looks_only_among_leads(post, lead):
-    contact = post.action("add-contact", {"name": "Huy", "passport": "CONTACT-1"})["record"]
-    assert post.action("update-lead", {"passport": "CONTACT-1", "title": "X"})["status"] == (
-        "not_found"
-    )
-    result = post.action("update-lead", {"customerId": contact["customerId"], "title": "X"})
+def test_update_lead_looks_only_among_leads_when_no_code_says_otherwise(post, lead):
+    post.action("add-contact", {"name": "Huy", "passport": "CONTACT-1"})
+    result = post.action("update-lead", {"passport": "CONTACT-1", "title": "X"})
     assert result["status"] == "not_found"
+    assert result["warnings"] == [
+        {
+            "field": "data[0].data",
+            "message": "no lead matches passport CONTACT-1; nothing was changed "
+            "(an update never creates a record)",
+        }
+    ]
     assert not Customer.objects.filter(title="X").exists()
 
 
-def test_update_contact_never_finds_a_lead(post, lead):
+def test_update_lead_with_a_contacts_code_updates_that_contact(post, lead):
+    contact = post.action("add-contact", {"name": "Huy", "passport": "CONTACT-1"})["record"]
+    code = contact["customerId"]
+    result = post.action("update-lead", {"customerId": code, "title": "X"})
+    assert (result["status"], result["record"]) == ("updated", contact)
+    assert result["warnings"] == [
+        {
+            "field": "data[0].data.customerId",
+            "message": f"{code} names a contact; it is the record updated, "
+            "though update-lead is for leads",
+        }
+    ]
+    assert Customer.objects.get(id=contact["id"]).title == "X"
+    assert Customer.objects.get(id=lead["id"]).title != "X"
+
+
+def test_update_contact_with_a_lead_code_updates_that_lead(post, lead):
     result = post.action("update-contact", {"customerId": lead["customerId"], "title": "X"})
-    assert result["status"] == "not_found"
+    assert (result["status"], result["record"]) == ("updated", lead)
+    assert "though update-contact is for contacts and accounts" in result["warnings"][0]["message"]
+    assert Customer.objects.count() == 1
 
 
 def test_company_lead_replaces_the_stored_one(post, lead, owner_api):

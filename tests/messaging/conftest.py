@@ -8,6 +8,7 @@ from crmdp.listeners.models import Listener
 from crmdp.listeners.services import ListenerSettings, listener_create, source_named
 from crmdp.messaging.worker import Worker
 from crmdp.orgs.models import Org
+from tests.conftest import sample
 from tests.messaging.servers import smtp_server
 
 
@@ -48,3 +49,15 @@ def welcome(org: Org) -> Listener:
 def run_worker() -> int:
     """Send everything that is due, as `crmdp worker` would; returns how many were handled."""
     return Worker(name="test-worker").run_until_idle()
+
+
+# The guide's sample phone, 01234567890, is of Vietnam's old 11-digit mobile plan and
+# is no valid number today (never sent an SMS, SPEC §4): messages go to a valid one.
+VALID_PHONE, VALID_E164 = "0333 456 789", "+84333456789"
+
+
+def welcome_sample() -> dict:
+    """The guide's add-contact sample with a phone that can be sent an SMS."""
+    body = sample("add-contact")
+    body["data"][0]["data"]["phones"] = [{"type": "Mobile", "value": VALID_PHONE}]
+    return body

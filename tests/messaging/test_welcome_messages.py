@@ -11,9 +11,9 @@ from crmdp.messaging.models import Message
 from crmdp.messaging.services import sms_set
 from crmdp.orgs.models import CatalogKind
 from crmdp.orgs.services import catalog_add
-from tests.conftest import Poster, sample, sample_action
+from tests.conftest import Poster, sample
 from tests.listeners.guide_org import set_up_guide_org
-from tests.messaging.conftest import run_worker
+from tests.messaging.conftest import run_worker, welcome_sample
 from tests.messaging.servers import sms_gateway
 
 
@@ -32,8 +32,8 @@ def gateway(org):
 def test_new_contact_gets_one_rendered_email_and_one_sms_duplicate_gets_none(
     post_welcome, smtp, gateway
 ):
-    first = post_welcome(sample("add-contact"))
-    second = post_welcome(sample("add-contact"))
+    first = post_welcome(welcome_sample())
+    second = post_welcome(welcome_sample())
     assert [first.json["results"][0]["status"], second.json["results"][0]["status"]] == [
         "created",
         "duplicate",
@@ -51,19 +51,19 @@ def test_new_contact_gets_one_rendered_email_and_one_sms_duplicate_gets_none(
     assert "we have huy.nguyen@htklabs.com" in email.get_payload()
     assert len(gateway.accepted) == 1
     sms = gateway.accepted[0]
-    assert sms["to"] == "+841234567890"
-    assert sms["text"] == "Hi Huy, Test Org has your number +841234567890"
+    assert sms["to"] == "+84333456789"
+    assert sms["text"] == "Hi Huy, Test Org has your number +84333456789"
     assert run_worker() == 0  # nothing left, nothing sent twice
 
 
 def test_sent_messages_show_on_the_customer_timeline_and_in_the_api(
     post_welcome, smtp, gateway, owner_api
 ):
-    code = post_welcome(sample("add-contact")).json["results"][0]["record"]["customerId"]
+    code = post_welcome(welcome_sample()).json["results"][0]["record"]["customerId"]
     run_worker()
     history = [line["text"] for line in owner_api.get(f"/api/v1/customers/{code}").json["history"]]
     assert any(text.startswith("Welcome email sent to huy.nguyen@htklabs.com") for text in history)
-    assert any(text.startswith("Welcome SMS sent to +841234567890") for text in history)
+    assert any(text.startswith("Welcome SMS sent to +84333456789") for text in history)
     messages = owner_api.get("/api/v1/messages", customer=code).json["results"]
     assert {(m["channel"], m["status"], m["attempts"]) for m in messages} == {
         ("email", "sent", 1),
@@ -72,7 +72,7 @@ def test_sent_messages_show_on_the_customer_timeline_and_in_the_api(
 
 
 def test_provider_request_carries_the_message_id_as_idempotency_key(post_welcome, gateway):
-    post_welcome(sample("add-contact"))
+    post_welcome(welcome_sample())
     run_worker()
     message = Message.objects.get(channel="sms")
     request = gateway.requests[0]
@@ -88,6 +88,16 @@ def test_customer_without_email_or_phone_gets_no_message(post_welcome, smtp, gat
 def test_invalid_email_gets_no_welcome_email(post_welcome, smtp):
     post_welcome.action("add-contact", {"name": "Typo", "emails": [{"value": "typo@@example.com"}]})
     assert not Message.objects.filter(channel="email").exists()
+
+
+def test_an_invalid_phone_is_never_sent_a_welcome_sms(post_welcome, gateway):
+    # The guide's own sample number: possible in length, valid in no numbering plan.
+    result = post_welcome(sample("add-contact")).json["results"][0]
+    assert result["status"] == "created"
+    assert Message.objects.filter(channel="email").count() == 1
+    assert not Message.objects.filter(channel="sms").exists()
+    run_worker()
+    assert gateway.requests == []
 
 
 def test_every_way_of_creating_a_customer_gets_the_welcome(post_welcome, org, smtp):
@@ -144,7 +154,7 @@ def test_existing_customers_linked_by_other_actions_get_no_welcome(post_welcome,
 
 def test_no_sms_when_the_org_cannot_send_sms_and_the_email_still_goes(post_welcome, org, smtp):
     sms_set(org, provider=None, url=None, trial=0)
-    result = post_welcome.action("add-contact", sample_action("add-contact"))
+    result = post_welcome(welcome_sample()).json["results"][0]
     assert result["status"] == "created"
     assert any("SMS is not set up" in w["message"] for w in result["warnings"])
     run_worker()

@@ -12,8 +12,8 @@ from django.utils import timezone
 from crmdp.messaging.models import Message, MessageAttempt
 from crmdp.messaging.services import sms_set
 from crmdp.messaging.worker import Policy, claim, deliver
-from tests.conftest import Poster, sample
-from tests.messaging.conftest import run_worker
+from tests.conftest import Poster
+from tests.messaging.conftest import run_worker, welcome_sample
 from tests.messaging.servers import sms_gateway
 
 
@@ -31,25 +31,25 @@ def test_gateway_failing_twice_then_accepting_delivers_once_after_three_attempts
 ):
     with sms_gateway(503, 503, 200) as gateway:
         sms_set(org, provider="http", url=gateway.url, trial=None)
-        code = post_welcome(sample("add-contact")).json["results"][0]["record"]["customerId"]
+        code = post_welcome(welcome_sample()).json["results"][0]["record"]["customerId"]
         run_worker()
     sms = Message.objects.get(channel="sms")
     assert (sms.status, sms.attempts) == ("sent", 3)
     assert len(gateway.requests) == 3 and len(gateway.accepted) == 1
     assert [a.outcome for a in sms.attempt_log.order_by("number")] == ["retry", "retry", "sent"]
-    assert "Welcome SMS sent to +841234567890 (3 attempts)." in _customer_history(owner_api, code)
+    assert "Welcome SMS sent to +84333456789 (3 attempts)." in _customer_history(owner_api, code)
 
 
 def test_gateway_refusing_with_400_fails_at_once_and_history_says_why(org, post_welcome, owner_api):
     with sms_gateway(400) as gateway:
         sms_set(org, provider="http", url=gateway.url, trial=None)
-        code = post_welcome(sample("add-contact")).json["results"][0]["record"]["customerId"]
+        code = post_welcome(welcome_sample()).json["results"][0]["record"]["customerId"]
         run_worker()
     sms = Message.objects.get(channel="sms")
     assert (sms.status, sms.attempts) == ("failed", 1)
     assert "gateway answered 400" in sms.last_error
     assert any(
-        text.startswith("Welcome SMS to +841234567890 failed after 1 attempt: gateway answered 400")
+        text.startswith("Welcome SMS to +84333456789 failed after 1 attempt: gateway answered 400")
         for text in _customer_history(owner_api, code)
     )
     api_message = owner_api.get("/api/v1/messages", customer=code).json["results"]
@@ -62,7 +62,7 @@ def test_temporary_failures_end_as_failed_after_the_last_attempt(
     settings.CRMDP_MAX_ATTEMPTS = 4
     with sms_gateway(503) as gateway:
         sms_set(org, provider="http", url=gateway.url, trial=None)
-        post_welcome(sample("add-contact"))
+        post_welcome(welcome_sample())
         run_worker()
     sms = Message.objects.get(channel="sms")
     assert (sms.status, sms.attempts) == ("failed", 4)
@@ -71,7 +71,7 @@ def test_temporary_failures_end_as_failed_after_the_last_attempt(
 
 def test_unreachable_gateway_is_a_temporary_failure(org, post_welcome):
     sms_set(org, provider="http", url="http://127.0.0.1:9/unreachable", trial=None)
-    post_welcome(sample("add-contact"))
+    post_welcome(welcome_sample())
     run_worker()
     sms = Message.objects.get(channel="sms")
     assert sms.status == "queued" and sms.attempts == 1
@@ -84,7 +84,7 @@ def test_failed_trial_sms_gives_the_allowance_back(org, post_welcome, settings):
     with sms_gateway(400) as gateway:
         settings.CRMDP_TRIAL_SMS_URL = gateway.url
         sms_set(org, provider=None, url=None, trial=5)
-        post_welcome(sample("add-contact"))
+        post_welcome(welcome_sample())
         org.refresh_from_db()
         assert org.sms_trial_remaining == 4
         run_worker()
@@ -102,7 +102,7 @@ def test_first_retry_comes_within_about_five_seconds_and_backs_off_exponentially
 
 def test_a_leased_message_is_not_claimed_again_until_its_lease_expires(org, post_welcome):
     sms_set(org, provider="log", url=None, trial=None)
-    post_welcome(sample("add-contact"))
+    post_welcome(welcome_sample())
     policy = Policy(lease=timedelta(seconds=60), retry_base=1, max_attempts=8)
     first_token, first = claim(10, policy)
     _, second = claim(10, policy)

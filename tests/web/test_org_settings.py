@@ -187,24 +187,28 @@ def test_removing_a_custom_field(org, owner):
     assert not CustomFieldDefinition.objects.exists()
 
 
-def test_sms_setup_takes_a_provider_its_url_and_the_trial(org, owner):
-    refused = owner.post("/settings/sms/", {"provider": "http", "url": "", "trial": "10"})
+def test_sms_setup_takes_a_provider_and_its_url_but_never_the_trial_allowance(org, owner):
+    refused = owner.post("/settings/sms/", {"provider": "http", "url": ""})
     assert "needs its URL" in error_beside(refused.content, "url")
+    # An org admin posting a trial allowance (the field the page once had) changes
+    # nothing: only the operator's `crmdp sms set --trial` does.
     saved = owner.post(
         "/settings/sms/",
-        {"provider": "http", "url": "https://sms.example.com/send", "trial": "3"},
+        {"provider": "http", "url": "https://sms.example.com/send", "trial": "100000"},
         follow=True,
     )
     assert b"Sending through the HTTP gateway https://sms.example.com/send" in saved.content
+    assert b"Trial messages left: 10 (set by the platform" in saved.content
+    assert b'name="trial"' not in saved.content
     org.refresh_from_db()
     assert (org.sms_provider, org.sms_url, org.sms_trial_remaining) == (
         "http",
         "https://sms.example.com/send",
-        3,
+        10,
     )
-    owner.post("/settings/sms/", {"provider": "", "url": "", "trial": "10"})
+    owner.post("/settings/sms/", {"provider": "", "url": "", "trial": "100000"})
     org.refresh_from_db()
-    assert (org.sms_provider, org.sms_url) == ("", "")
+    assert (org.sms_provider, org.sms_url, org.sms_trial_remaining) == ("", "", 10)
 
 
 def test_the_settings_overview_counts_what_the_org_has(org, owner, listener):

@@ -183,7 +183,10 @@ def customer_facts(customer: Customer) -> list[Fact]:
         fact("Title", customer.title),
         *company,
         fact("Emails", *(_typed(entry) for entry in customer.emails)),
-        fact("Phones", *(_typed(entry, entry.get("e164") or "") for entry in customer.phones)),
+        fact(
+            "Phones",
+            *(_typed(entry, entry.get("e164") or "invalid number") for entry in customer.phones),
+        ),
         fact("Addresses", *(_address(entry) for entry in customer.addresses)),
         fact("Websites", *(str(entry.get("value", "")) for entry in customer.websites)),
         fact("IM", *(f"{entry.get('protocol')}: {entry.get('value')}" for entry in customer.im)),

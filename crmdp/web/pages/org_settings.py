@@ -336,13 +336,12 @@ def sms(request: HttpRequest, membership: Membership) -> HttpResponse:
     initial: dict[str, Any] = {
         "provider": org.sms_provider,
         "url": org.sms_url,
-        "trial": org.sms_trial_remaining,
     }
     form = SmsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            sms_set(org, provider=data["provider"], url=data["url"], trial=data["trial"])
+            sms_set(org, provider=data["provider"], url=data["url"])
         except Invalid as problem:
             show_problems(form, [problem])
         else:
@@ -352,7 +351,11 @@ def sms(request: HttpRequest, membership: Membership) -> HttpResponse:
         request,
         membership,
         "web/settings/sms.html",
-        {"form": form, "status": _sms_status(membership)},
+        {
+            "form": form,
+            "status": _sms_status(membership),
+            "trial_remaining": org.sms_trial_remaining,
+        },
         current="sms",
         status=400 if form.errors else 200,
     )
