@@ -20,8 +20,9 @@ def _key(what: str, value: str) -> str:
     return f"{what}:{value}"
 
 
-def contact_id_key(contact_id: str) -> str:
-    return _key("contactid", contact_id.strip())
+def contact_id_key(contact_id: str) -> str | None:
+    value = values.contact_id_key(contact_id)
+    return _key("contactid", value) if value else None
 
 
 def passport_key(passport: str) -> str | None:

@@ -10,7 +10,7 @@ key, the oldest wins: it is the one the sender most likely meant.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import Q
@@ -44,6 +44,9 @@ class UpdateTarget:
 
     match: Match | None = None
     ambiguous: int = 0  # how many candidates were left, when more than one
+    # Keys given that point at other records than the one found: (request field,
+    # value as shown, those records' ids). The update goes on; the sender is told.
+    contradictions: list[tuple[str, str, list[int]]] = field(default_factory=list)
 
 
 def parse_code(code: str) -> tuple[Kind, int] | None:
@@ -292,14 +295,14 @@ def find_for_update(index: KeyIndex, kinds: Sequence[str], data: CustomerInput) 
             kind_of[by_code[0]] = by_code[1]
             number_of[by_code[0]] = by_code[2]
         steps.append(("customerId", data.code.strip().upper(), {by_code[0]} if by_code else set()))
-    for field, group in groups:
+    for name, group in groups:
         if group:
             rows = [row for key in group for row in found.get(key, [])]
             kind_of.update(rows)
             shown = ", ".join(keymod.shown_value(key) for key in group)
-            steps.append((field, shown, {customer_id for customer_id, _ in rows}))
+            steps.append((name, shown, {customer_id for customer_id, _ in rows}))
 
-    for position, (field, shown, ids) in enumerate(steps):
+    for position, (key, shown, ids) in enumerate(steps):
         if not ids:
             continue
         candidates = ids
@@ -312,5 +315,12 @@ def find_for_update(index: KeyIndex, kinds: Sequence[str], data: CustomerInput) 
             return UpdateTarget(ambiguous=len(candidates))
         (target,) = candidates
         number = number_of[target] if target in number_of else index.number_of(target)
-        return UpdateTarget(Match(target, field, shown, kind_of[target], number))
+        contradictions = [
+            (other, other_shown, sorted(ids))
+            for other, other_shown, ids in steps[position + 1 :]
+            if ids and target not in ids
+        ]
+        return UpdateTarget(
+            Match(target, key, shown, kind_of[target], number), contradictions=contradictions
+        )
     return UpdateTarget()

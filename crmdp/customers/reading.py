@@ -66,7 +66,8 @@ class CustomerInput:
 
     # What this customer can be found by, strongest first (SPEC §5).
     def contact_id_keys(self) -> list[str]:
-        return [keys.contact_id_key(self.contact_id)] if self.contact_id else []
+        key = keys.contact_id_key(self.contact_id) if self.contact_id else None
+        return [key] if key else []
 
     def passport_keys(self) -> list[str]:
         key = keys.passport_key(self.passport) if self.passport else None
@@ -169,8 +170,9 @@ def read_customer(
         if email.problem:
             notes.warn(join_path(where, "value"), email.problem)
         kind = _choice(item.type, CONTACT_POINT_TYPES, join_path(where, "type"), notes)
-        if email.value.value not in seen_emails:
-            seen_emails.add(email.value.value)
+        same = email.value.normalized or email.value.value
+        if same not in seen_emails:
+            seen_emails.add(same)
             result.emails.append((kind, email.value))
 
     seen_phones: set[str] = set()
@@ -232,6 +234,29 @@ def read_customer(
             updating=updating,
         )
     return result
+
+
+def read_company(
+    payload: CustomerData, directory: OrgDirectory, path: str, notes: Notes
+) -> CustomerInput:
+    """`companyContact`: an account, found by its CID- code, name, emails or phones."""
+    company = read_customer(
+        payload,
+        record_type="contact",
+        directory=directory,
+        path=join_path(path, "companyContact"),
+        notes=notes,
+    )
+    named = kind_of_code(company.code)
+    if company.code and named != Kind.ACCOUNT:
+        what = f"names a {named.label.lower()}" if named else "is not a customer code"
+        notes.warn(
+            join_path(company.path, "customerId"),
+            f"{company.code} {what}, not an account (CID-); the company is looked up by "
+            "its other fields",
+        )
+        company.code = None
+    return company
 
 
 # The text columns with a length limit, and their names in the request.

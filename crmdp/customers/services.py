@@ -16,6 +16,7 @@ from crmdp.customers import keys as keymod
 from crmdp.customers.matching import (
     CUSTOMER_KINDS,
     Match,
+    UpdateTarget,
     find_by,
     find_company,
     find_duplicate,
@@ -80,7 +81,8 @@ def customer_add(w: Writer, data: CustomerInput, kind: Kind) -> CustomerResult:
     customer = customer_create(w, data, kind, company=company.company if company else None)
     if company is not None:
         w.history.add(
-            f"{customer.code} {customer.display_name} joined this company.",
+            f"{customer.code} {customer.display_name} joined this company through "
+            f"{w.origin.describe()}.",
             customer=company.company,
             mentions_customer=customer,
         )
@@ -207,6 +209,7 @@ def customer_update(
     # constraints are deferred; a plain FOR UPDATE would block those and let two
     # requests wait for each other (PostgreSQL's deadlock, found by tests/server).
     customer = Customer.objects.select_for_update(no_key=True).get(id=target.match.customer_id)
+    _warn_contradictions(w, data, customer, target)
     old_keys = set(customer_keys(customer))
     changes = merge_into(customer, data, w)
 
@@ -215,19 +218,32 @@ def customer_update(
         if relink_company and customer.kind == Kind.CONTACT:
             company = company_find_or_create(w, data.company)
             if company is not None and customer.company_id != company.company.id:
+                left = customer.company_id
                 customer.company = company.company
                 changes.append("company changed")
                 # Lines of their own: each names a record the other's viewers may not see.
+                how = w.origin.describe()
                 w.history.add(
-                    f"Now works for {company.company.display_name} ({company.company.code}).",
+                    f"Now works for {company.company.display_name} ({company.company.code}), "
+                    f"set by {how}.",
                     customer=customer,
                     mentions_customer=company.company,
                 )
                 w.history.add(
-                    f"{customer.code} {customer.display_name} joined this company.",
+                    f"{customer.code} {customer.display_name} joined this company through {how}.",
                     customer=company.company,
                     mentions_customer=customer,
                 )
+                if left is not None:
+                    # The company left behind is told too (issue 14: history tells the
+                    # whole story); not where the contact went, which its viewers may
+                    # not see.
+                    w.history.add(
+                        f"{customer.code} {customer.display_name} left this company, moved "
+                        f"to another one by {how}.",
+                        customer_id=left,
+                        mentions_customer=customer,
+                    )
         else:
             w.notes.warn(
                 join_path(data.path, "companyContact"),
@@ -245,6 +261,30 @@ def customer_update(
     )
     created = [company.company] if company and company.created else []
     return CustomerResult("updated", customer, target.match, company=company, created=created)
+
+
+# The request field each matching key comes from, for a warning's path.
+_KEY_FIELDS = {"email": "emails", "phone": "phones"}
+
+
+def _warn_contradictions(
+    w: Writer, data: CustomerInput, customer: Customer, target: UpdateTarget
+) -> None:
+    """Keys of one update that point at different records (name → X, email → Y):
+    the update goes to the record the first matching key found, and each other key
+    says which record it names instead (issue 14: contradicting keys warn)."""
+    if not target.contradictions or target.match is None:
+        return
+    ids = {i for _, _, group in target.contradictions for i in group}
+    codes = {c.id: c.code for c in Customer.objects.filter(id__in=ids).only("id", "kind")}
+    found = f"{target.match.matched_on} {target.match.value}"
+    for key, shown, group in target.contradictions:
+        others = ", ".join(codes[i] for i in group if i in codes)
+        w.notes.warn(
+            join_path(data.path, _KEY_FIELDS.get(key, key)),
+            f"{key} {shown} belongs to {others}, not to {customer.code}; {customer.code} "
+            f"(found by {found}) was updated and {others} left as it was",
+        )
 
 
 def merge_into(customer: Customer, data: CustomerInput, w: Writer) -> list[str]:
@@ -405,6 +445,7 @@ class Linked:
     customer: Customer
     created: bool
     match: Match | None = None
+    company: CompanyLink | None = None  # the contact's companyContact, found or created
 
 
 def customer_find_or_create(
@@ -416,13 +457,36 @@ def customer_find_or_create(
     why: str,
 ) -> Linked:
     """The customer `data` names (keys tried in `order`) or, if none, a new one
-    created through this listener, with its defaults, tag rule and messages."""
+    created through this listener, with its defaults, tag rule and messages.
+
+    A `companyContact` of a contact is found or created too: a new contact joins
+    it (as with add-contact); a contact that was found is not moved (a deal or a
+    ticket is no place to change where somebody works), but the company is still
+    returned, for the caller to link to its record."""
     kinds = (Kind.LEAD,) if lead else CUSTOMER_KINDS
     match = find_by(w.keys, kinds, data, order)
-    if match is not None:
-        return Linked(Customer.objects.get(id=match.customer_id), created=False, match=match)
     kind = Kind.LEAD if lead else (Kind.ACCOUNT if data.wants_account else Kind.CONTACT)
-    return Linked(customer_create(w, data, kind, why=why), created=True)
+    company = None
+    if data.company is not None:
+        if (match.kind if match else kind) == Kind.CONTACT:
+            company = company_find_or_create(w, data.company)
+        else:
+            w.notes.warn(
+                join_path(data.path, "companyContact"),
+                "only a contact (type 0) belongs to a company; ignored",
+            )
+    if match is not None:
+        found = Customer.objects.get(id=match.customer_id)
+        return Linked(found, created=False, match=match, company=company)
+    customer = customer_create(w, data, kind, company=company.company if company else None, why=why)
+    if company is not None:
+        w.history.add(
+            f"{customer.code} {customer.display_name} joined this company through "
+            f"{w.origin.describe()}.",
+            customer=company.company,
+            mentions_customer=customer,
+        )
+    return Linked(customer, created=True, company=company)
 
 
 def customer_add_tags(w: Writer, customer_id: int, tags: list[str]) -> list[str]:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from crmdp.customers.models import Kind, kind_of_code
-from crmdp.customers.reading import CustomerInput, lead_meant, read_customer
+from crmdp.customers.reading import CustomerInput, lead_meant, read_company, read_customer
 from crmdp.lib.issues import ActionFailed, Issue, Notes, join_path
 from crmdp.lib.values import aware, name_key, read_datetime, read_decimal
 from crmdp.listeners.schemas import AddDeal
@@ -170,4 +170,13 @@ def _read_deal_customer(
         path=path,
         notes=notes,
     )
-    return DealCustomer(data, lead_meant(data, payload.contact_type, notes))
+    lead = lead_meant(data, payload.contact_type, notes)
+    if payload.company_contact is not None:
+        if lead:
+            notes.warn(
+                join_path(path, "companyContact"),
+                "a lead has no company record (its company is the text companyLead); ignored",
+            )
+        else:
+            data.company = read_company(payload.company_contact, directory, path, notes)
+    return DealCustomer(data, lead)

@@ -176,7 +176,8 @@ def _link_customers(w: Writer, deal: Deal, data: DealInput) -> list[Linked]:
                 mentions_deal=deal,
             )
             w.history.add(
-                f"Customer: {found.customer.code} {found.customer.display_name}.",
+                f"Customer set to {found.customer.code} {found.customer.display_name} by "
+                f"{w.origin.describe()}.",
                 deal=deal,
                 mentions_customer=found.customer,
             )
@@ -199,11 +200,31 @@ def _link_customers(w: Writer, deal: Deal, data: DealInput) -> list[Linked]:
                 mentions_deal=deal,
             )
             w.history.add(
-                f"Contact added: {found.customer.code} {found.customer.display_name}.",
+                f"Contact {found.customer.code} {found.customer.display_name} added by "
+                f"{w.origin.describe()}.",
                 deal=deal,
                 mentions_customer=found.customer,
             )
         linked.append(found)
+    # A companyContact in dealWith or contacts links the deal to that company too
+    # (SPEC §5: every field the guide names is used), as one of its related customers.
+    for found in list(linked):
+        company = found.company.company if found.company else None
+        if company is None or company.id == deal.customer_id or company.id in existing:
+            continue
+        existing.add(company.id)
+        deal.contacts.add(company)
+        w.history.add(
+            f"Linked to {what} through {w.origin.describe()}, as the company of "
+            f"{found.customer.code} {found.customer.display_name}.",
+            customer=company,
+            mentions_deal=deal,
+        )
+        w.history.add(
+            f"Company {company.code} {company.display_name} linked by {w.origin.describe()}.",
+            deal=deal,
+            mentions_customer=company,
+        )
     return linked
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Generic, TypeVar
@@ -30,18 +30,43 @@ class Read(Generic[T]):
 
 
 # -- names, passports, codes ----------------------------------------------------------
+# One person, one record (SPEC §4): what a keyboard, an IME or a copy from a web page
+# adds to a value without the sender meaning it is taken out before values are
+# compared, the same way on every path (listener, UI, API, CLI, migrations).
 
-_SPACES = re.compile(r"\s+")
+_SPACES = re.compile(r"\s+")  # any Unicode space: NBSP, the ideographic space, tabs
+# Characters that print as nothing: soft hyphen, zero-width space, (non-)joiners,
+# direction marks and embeddings, word joiner and invisible operators, the BOM.
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+
+
+def visible(text: str) -> str:
+    """`text` without the characters that print as nothing."""
+    return _INVISIBLE.sub("", text)
+
+
+def compatible(text: str) -> str:
+    """NFKC without invisible characters: full-width `ＡＢ１２` is `AB12`."""
+    return unicodedata.normalize("NFKC", visible(text))
 
 
 def name_key(name: str) -> str:
-    """The form names are compared in: NFC, case-folded, inner spaces collapsed."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", name).casefold()).strip()
+    """The form names are compared in: NFC, case-folded, inner spaces collapsed.
+    NFC, not NFKC: a name's `ǆ` or `ﬁ` is the sender's spelling, not a width variant."""
+    folded = unicodedata.normalize("NFC", visible(name)).casefold()
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", folded)).strip()
 
 
 def passport_key(passport: str) -> str:
-    """Passports compare without spaces and without case: `b 12 34` is `B1234`."""
-    return _SPACES.sub("", passport).upper()
+    """Passports compare after NFKC, without spaces or zero-width characters and
+    without case: `b 12 34`, `Ｂ１２３４` and `B12\u200b34` are all `B1234`."""
+    return unicodedata.normalize("NFKC", _SPACES.sub("", compatible(passport)).upper())
+
+
+def contact_id_key(contact_id: str) -> str:
+    """A sender's own id compares after NFKC, trimmed, without invisible characters;
+    its case is kept (an external system's `ab1` and `AB1` may be two records)."""
+    return compatible(contact_id).strip()
 
 
 # -- emails ---------------------------------------------------------------------------
@@ -55,14 +80,19 @@ class Email:
 
 @lru_cache(maxsize=8192)
 def read_email(raw: str) -> Read[Email]:
+    """An address, trimmed and lower-cased after NFKC (a full-width `＠` is `@`).
+    Its matching form has the domain in ASCII (punycode), so `huy@bücher.de` and
+    `huy@xn--bcher-kva.de` are one address."""
     # Cached: validation costs a tenth of a millisecond, and a batch repeats addresses.
-    text = raw.strip()
+    text = compatible(raw).strip()
     try:
-        validate_email(text, check_deliverability=False)
+        valid = validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:
-        return Read(Email(text, None), f"not a valid email address ({exc}); kept, not matched")
-    lowered = text.lower()
-    return Read(Email(lowered, lowered))
+        return Read(
+            Email(raw.strip(), None), f"not a valid email address ({exc}); kept, not matched"
+        )
+    normalized = f"{valid.local_part}@{valid.ascii_domain}".lower()
+    return Read(Email(text.lower(), normalized))
 
 
 # -- phones ---------------------------------------------------------------------------
@@ -98,12 +128,13 @@ def read_phone(raw: str, region: str | None) -> Read[Phone]:
     text = raw.strip()
     where = f" in region {region}" if region else ""
     try:
-        number = phonenumbers.parse(text, region or None)
+        number = phonenumbers.parse(compatible(text), region or None)
     except phonenumbers.NumberParseException:
         return Read(Phone(text, None), f"not a phone number{where}; kept as given")
     e164: str | None = _e164(number) if phonenumbers.is_valid_number(number) else None
     # A form that reads back as another number (national numbers of leading zeros)
     # would not match itself when it comes back in E.164: no number.
+    # (A number given in E.164 already has just been read back.)
     if e164 is not None and e164 != text and _e164(phonenumbers.parse(e164)) != e164:
         e164 = None
     if e164 is None:
@@ -137,8 +168,29 @@ _DIGITS = re.compile(r"^-?\d+$")
 _EPOCH_MS_RANGE = (-2_208_988_800_000, 7_258_118_400_000)
 
 
+# A moment must stay a Python datetime in any offset: 9999-12-31T23:59:59-14:00 is
+# year 10000 in UTC, which PostgreSQL stores but Python cannot read back (every page
+# showing it would fail). A day's margin at each end covers every UTC offset.
+_EARLIEST = datetime.min.replace(tzinfo=UTC) + timedelta(days=1)
+_LATEST = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
+_OUT_OF_RANGE = "out of range (years 1 to 9999); ignored"
+
+
 def read_datetime(raw: object) -> Read[datetime | None]:
     """ISO 8601, DD/MM/YYYY, epoch milliseconds, or JavaScript's Date.toString()."""
+    moment = _read_datetime(raw)
+    if moment.value is None:
+        return moment
+    try:
+        utc = aware(moment.value).astimezone(UTC)
+    except (OverflowError, ValueError):
+        return Read(None, _OUT_OF_RANGE)
+    if not _EARLIEST <= utc <= _LATEST:
+        return Read(None, _OUT_OF_RANGE)
+    return moment
+
+
+def _read_datetime(raw: object) -> Read[datetime | None]:
     problem = Read[datetime | None](
         None, "not a date (use ISO 8601, DD/MM/YYYY or epoch milliseconds); ignored"
     )
@@ -193,6 +245,9 @@ def aware(moment: datetime) -> datetime:
 # -- numbers --------------------------------------------------------------------------
 
 
+_DECIMAL_EXPONENT = 100
+
+
 def read_decimal(raw: object) -> Read[Decimal | None]:
     problem = Read[Decimal | None](None, "not a number; ignored")
     if isinstance(raw, bool) or not isinstance(raw, str | int | float):
@@ -206,6 +261,10 @@ def read_decimal(raw: object) -> Read[Decimal | None]:
         return problem
     if not number.is_finite():
         return problem
+    if number and not -_DECIMAL_EXPONENT <= number.adjusted() <= _DECIMAL_EXPONENT:
+        # "1E+999999999" is 12 characters, but abs() or quantize() of it overflows
+        # Python's decimal context: nothing that large or that small is a CRM value.
+        return Read(None, "out of range; ignored")
     return Read(number)
 
 

@@ -17,6 +17,7 @@ from crmdp.customers.reading import (
     CustomerInput,
     kind_for,
     lead_meant,
+    read_company,
     read_customer,
     read_lookup,
     settle_code,
@@ -140,27 +141,6 @@ class _CustomerAction(Action):
     def lock_keys(self) -> list[str]:
         own = scoped(space_of(self.kind), self.data.identity_keys())
         return own + company_lock_keys(self.data.company)
-
-
-def read_company(payload: Any, directory: OrgDirectory, path: str, notes: Notes) -> CustomerInput:
-    """`companyContact`: an account, found by its CID- code, name, emails or phones."""
-    company = read_customer(
-        payload,
-        record_type="contact",
-        directory=directory,
-        path=join_path(path, "companyContact"),
-        notes=notes,
-    )
-    named = kind_of_code(company.code)
-    if company.code and named != Kind.ACCOUNT:
-        what = f"names a {named.label.lower()}" if named else "is not a customer code"
-        notes.warn(
-            join_path(company.path, "customerId"),
-            f"{company.code} {what}, not an account (CID-); the company is looked up by "
-            "its other fields",
-        )
-        company.code = None
-    return company
 
 
 class _AddAction(_CustomerAction):
@@ -334,15 +314,22 @@ class AddDeal(Action):
         for customer in filter(None, [self.data.customer, *self.data.contacts]):
             space = Space.LEADS if customer.lead else Space.CUSTOMERS
             keys += scoped(space, customer.data.identity_keys())
+            keys += company_lock_keys(customer.data.company)
         return keys
 
     def run(self, w: Writer) -> Outcome:
         result = deal_save(w, self.data)
+        related = [_customer_related(linked) for linked in result.customers]
+        shown = {ref.id for ref in related}
+        for linked in result.customers:  # companies (companyContact), each listed once
+            if linked.company is not None and linked.company.company.id not in shown:
+                shown.add(linked.company.company.id)
+                company = linked.company
+                ref = customer_ref(company.company, "created" if company.created else "linked")
+                ref.matched_on = company.matched_on
+                related.append(ref)
         return Outcome(
-            result.status,
-            RecordRef("deal", result.deal.number),
-            [_customer_related(linked) for linked in result.customers],
-            matched_on=result.matched_on,
+            result.status, RecordRef("deal", result.deal.number), related, result.matched_on
         )
 
 

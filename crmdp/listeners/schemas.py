@@ -283,6 +283,11 @@ class ContactData(CustomerData):
 
     company_contact: CompanyData | None = None
 
+    IGNORED = {
+        **CustomerData.IGNORED,
+        "companyLead": "companyLead is a lead's company; a contact's is companyContact",
+    }
+
 
 class AddContact(ContactData):
     REQUIRED = ("name",)
@@ -294,6 +299,11 @@ class UpdateContact(ContactData):
 
 class LeadData(CustomerData):
     company_lead: Text = None
+
+    IGNORED = {
+        **CustomerData.IGNORED,
+        "companyContact": "a lead's company is the text companyLead, not an account",
+    }
 
 
 class AddLead(LeadData):

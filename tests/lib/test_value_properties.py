@@ -12,6 +12,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from crmdp.lib.values import (
+    name_key,
+    passport_key,
     read_country,
     read_date,
     read_datetime,
@@ -179,3 +181,46 @@ def test_a_blank_name_does_not_lose_an_unrecognised_code():
     read = read_country("ZZ-9", "  ")
     assert read.value is not None
     assert read.value.name == "ZZ-9"
+
+
+# -- one person, one record -----------------------------------------------------------
+
+INVISIBLE = st.sampled_from(["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"])
+PASSPORT_TEXT = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=12)
+
+
+def full_width(text: str) -> str:
+    """ASCII letters and digits as an East Asian IME types them (U+FF01 onwards)."""
+    return "".join(chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch for ch in text)
+
+
+@PROPERTIES
+@given(PASSPORT_TEXT, st.lists(st.tuples(st.integers(0, 12), INVISIBLE | st.just(" "))))
+def test_a_passport_with_invisible_characters_or_spaces_anywhere_is_the_same_passport(
+    passport, inserts
+):
+    noisy = passport
+    for position, char in inserts:
+        noisy = noisy[:position] + char + noisy[position:]
+    assert passport_key(noisy) == passport_key(passport)
+
+
+@PROPERTIES
+@given(PASSPORT_TEXT)
+def test_a_full_width_passport_is_the_same_passport(passport):
+    assert passport_key(full_width(passport)) == passport_key(passport.lower())
+
+
+@PROPERTIES
+@given(st.emails())
+def test_a_full_width_email_or_one_with_invisible_characters_reads_as_the_same_address(email):
+    plain = read_email(email).value.normalized
+    assume(plain is not None)
+    assert read_email(full_width(email)).value.normalized == plain
+    assert read_email("\u200b" + email.replace("@", "\u200b@")).value.normalized == plain
+
+
+@PROPERTIES
+@given(st.text(max_size=40), INVISIBLE)
+def test_a_name_with_invisible_characters_has_the_same_key(name, invisible):
+    assert name_key(invisible.join(name)) == name_key(name)

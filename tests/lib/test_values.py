@@ -102,6 +102,50 @@ def test_passport_ignores_spaces_and_case():
     assert passport_key("b1234") == passport_key("B 1234")
 
 
+@pytest.mark.parametrize(
+    "given_passport",
+    [
+        "Ｂ１２３４",  # full-width, as a Japanese or Chinese IME types it
+        "B12\u200b34",  # a zero-width space copied from a web page
+        "\ufeffb 12\u00a034",  # a byte-order mark and a no-break space
+        "B\u200d1\u200c2\u206034\u00ad",
+        "Ｂ\u3000１２ ３４",  # the ideographic space
+    ],
+)
+def test_passport_is_nfkc_without_spaces_or_invisible_characters(given_passport):
+    assert passport_key(given_passport) == "B1234"
+
+
+def test_name_key_ignores_zero_width_characters_and_any_unicode_space():
+    assert name_key("Huy\u200b\u00a0Nguyen\u3000") == name_key("huy nguyen") == "huy nguyen"
+
+
+@pytest.mark.parametrize(
+    "given_email",
+    [
+        "huy@bücher.de",
+        "HUY@BÜCHER.DE",
+        "huy@xn--bcher-kva.de",  # the same domain in punycode
+        "Huy@XN--BCHER-KVA.de",
+        "ｈｕｙ＠ｂüｃｈｅｒ．ｄｅ",  # full-width, from an IME
+        "huy\u200b@bücher.de",  # a zero-width space copied along
+    ],
+)
+def test_an_internationalised_domain_in_unicode_or_punycode_is_one_address(given_email):
+    read = read_email(given_email)
+    assert read.problem is None, read.problem
+    assert read.value.normalized == "huy@xn--bcher-kva.de"
+
+
+def test_an_internationalised_address_is_stored_as_written_lower_cased():
+    assert read_email(" Huy@Bücher.DE ").value.value == "huy@bücher.de"
+
+
+def test_full_width_digits_in_a_phone_are_digits():
+    assert read_phone("０９０５ ０００ ００１", "VN").value.e164 == "+84905000001"
+    assert read_phone("0905\u200b000\u200b001", "VN").value.e164 == "+84905000001"
+
+
 def test_name_key_is_nfc_case_folded_with_spaces_collapsed():
     decomposed = "Nguye\u0302\u0303n  VIỆT "  # ê + combining tilde, as some keyboards send it
     assert name_key(decomposed) == name_key("nguyễn việt")

@@ -435,6 +435,12 @@ def lan(post):
         ({"emails": [{"value": "other@example.com"}, {"value": "LAN@example.com "}]}, "email"),
         ({"phones": [{"value": "+84905000001"}]}, "phone"),
         ({"phones": [{"value": "84-905-000-001"}]}, "phone"),
+        # One person, one record (SPEC §4): what an IME or a copied web page adds.
+        ({"contactId": " ｅｘｔ－７７\u200b"}, "contactId"),
+        ({"passport": "Ｂ１２３４"}, "passport"),
+        ({"passport": "B\u200b12\u00a034"}, "passport"),
+        ({"emails": [{"value": "ｌａｎ＠ｅｘａｍｐｌｅ．ｃｏｍ"}]}, "email"),
+        ({"phones": [{"value": "０９０５ ０００ ００１"}]}, "phone"),
     ],
 )
 def test_a_contact_that_exists_is_a_duplicate_matched_on_its_key(post, lan, data, matched_on):
@@ -443,6 +449,21 @@ def test_a_contact_that_exists_is_a_duplicate_matched_on_its_key(post, lan, data
     assert result["matchedOn"] == matched_on
     assert result["record"] == lan
     assert Customer.objects.count() == 1
+
+
+def test_an_internationalised_domain_matches_its_punycode_form(post):
+    first = created(post, {"name": "Jörg", "emails": [{"value": "jorg@Bücher.de"}]})
+    again = post.action(
+        "add-contact", {"name": "Jorg", "emails": [{"value": "JORG@xn--bcher-kva.de"}]}
+    )
+    assert (again["status"], again["matchedOn"]) == ("duplicate", "email")
+    assert again["record"] == first["record"]
+
+
+def test_an_update_finds_a_contact_by_a_full_width_passport(post, lan, owner_api):
+    result = post.action("update-contact", {"passport": "ｂ　１２３４", "title": "CEO"})
+    assert (result["status"], result["matchedOn"]) == ("updated", "passport")
+    assert owner_api.customer(lan["customerId"])["title"] == "CEO"
 
 
 def test_duplicate_keys_are_tried_contact_id_then_passport_then_email_then_phone(post):

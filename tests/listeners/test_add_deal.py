@@ -587,8 +587,8 @@ def test_the_deal_and_each_customer_get_history_naming_the_listener_and_sender(
     deal = reading.deal(owner_api, result["record"]["id"])
     new_code, known_code = (ref["customerId"] for ref in result["related"])
     assert [h.text for h in deal.history] == [
-        f"Contact added: {known_code} Known.",
-        f"Customer: {new_code} Lan.",
+        f"Contact {known_code} Known added by {by}.",
+        f"Customer set to {new_code} Lan by {by}.",
         f"Created by {by}.",
     ]
     what = f"deal #{deal.id} “Autumn order”"

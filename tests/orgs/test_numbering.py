@@ -79,10 +79,10 @@ def test_a_code_filter_finds_the_number_not_the_database_id(org):
 # -- the upgrade: records made before codes were per org keep their codes -------------
 
 BEFORE = [
-    ("orgs", "0002_org_sms_daily_cap"),
-    ("customers", "0002_key_collation_c"),
+    ("orgs", "0003_membership_full_name"),
+    ("customers", "0003_renormalise_keys"),
     ("tickets", "0001_initial"),
-    ("deals", "0001_initial"),
+    ("deals", "0002_renormalise_values"),
 ]
 
 

@@ -20,7 +20,7 @@ def number_existing(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("tickets", "0001_initial"),
-        ("orgs", "0003_number_series"),
+        ("orgs", "0004_number_series"),
     ]
 
     operations = [

@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("customers", "0003_customer_number"),
+        ("customers", "0004_customer_number"),
     ]
 
     operations = [

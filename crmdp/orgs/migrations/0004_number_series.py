@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orgs", "0002_org_sms_daily_cap"),
+        ("orgs", "0003_membership_full_name"),
     ]
 
     operations = [

@@ -22,8 +22,8 @@ def number_existing(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("customers", "0002_key_collation_c"),
-        ("orgs", "0003_number_series"),
+        ("customers", "0003_renormalise_keys"),
+        ("orgs", "0004_number_series"),
     ]
 
     operations = [

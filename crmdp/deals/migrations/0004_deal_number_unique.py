@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("deals", "0002_deal_number"),
+        ("deals", "0003_deal_number"),
     ]
 
     operations = [

@@ -19,8 +19,8 @@ def number_existing(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("deals", "0001_initial"),
-        ("orgs", "0003_number_series"),
+        ("deals", "0002_renormalise_values"),
+        ("orgs", "0004_number_series"),
     ]
 
     operations = [
