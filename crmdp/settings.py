@@ -322,6 +322,10 @@ CRMDP_SMS_TIMEOUT = float(env("CRMDP_SMS_TIMEOUT", "10"))
 # metadata addresses are refused whatever it says.
 CRMDP_OUTBOUND_ALLOW_PRIVATE = env_bool("CRMDP_OUTBOUND_ALLOW_PRIVATE", False)
 
+# Message templates (org admins write them): each rendering's budget of time and output.
+CRMDP_TEMPLATE_MAX_SECONDS = float(env("CRMDP_TEMPLATE_MAX_SECONDS", "0.25"))
+CRMDP_TEMPLATE_MAX_CHARS = env_int("CRMDP_TEMPLATE_MAX_CHARS", 20000)
+
 # The outbox worker.
 CRMDP_WORKER_POLL_SECONDS = float(env("CRMDP_WORKER_POLL_SECONDS", "0.5"))
 CRMDP_WORKER_LEASE_SECONDS = float(env("CRMDP_WORKER_LEASE_SECONDS", "60"))

@@ -81,7 +81,7 @@ def test_a_code_filter_finds_the_number_not_the_database_id(org):
 BEFORE = [
     ("orgs", "0003_membership_full_name"),
     ("customers", "0003_renormalise_keys"),
-    ("tickets", "0001_initial"),
+    ("tickets", "0002_ticket_statuses"),
     ("deals", "0002_renormalise_values"),
 ]
 

@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0002_ticket_number"),
+        ("tickets", "0003_ticket_number"),
     ]
 
     operations = [

@@ -19,7 +19,7 @@ def number_existing(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0001_initial"),
+        ("tickets", "0002_ticket_statuses"),
         ("orgs", "0004_number_series"),
     ]
 
