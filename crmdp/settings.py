@@ -194,6 +194,8 @@ MIDDLEWARE = [
     # Health probes first: answered whatever the Host header (see crmdp/web/health.py).
     "crmdp.web.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # A lost database answers 503 with Retry-After, not 500 (crmdp/web/outage.py).
+    "crmdp.web.outage.DatabaseOutageMiddleware",
     # Serves the UI's CSS and JS from the app itself, so `crmdp serve` needs no web server.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -260,6 +262,10 @@ CRMDP_UNKNOWN_TOKEN_LIMIT = env_int("CRMDP_UNKNOWN_TOKEN_LIMIT", 30)
 # otherwise: a leaked listener URL cannot run up an unbounded bill.
 CRMDP_SMS_DAILY_CAP = env_int("CRMDP_SMS_DAILY_CAP", 1000)
 
+# PostgreSQL: the advisory locks one org's requests take are this many, whatever
+# the keys (crmdp/customers/locking.py), so one request cannot fill the lock table.
+CRMDP_LOCK_SLOTS = env_int("CRMDP_LOCK_SLOTS", 256)
+
 # Django reads whole bodies into memory up to this size; the listener checks its own
 # (smaller) limit first, so this only has to be at least as large.
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(CRMDP_MAX_BODY_BYTES, 2_621_440)
@@ -309,7 +315,16 @@ CRMDP_MESSAGE_ID_DOMAIN = env("CRMDP_MESSAGE_ID_DOMAIN", "crmdp.invalid")
 # provider use theirs), and the HTTP gateway's timeout.
 CRMDP_TRIAL_SMS_PROVIDER = env("CRMDP_TRIAL_SMS_PROVIDER", "log")
 CRMDP_TRIAL_SMS_URL = env("CRMDP_TRIAL_SMS_URL")
+# The whole exchange with a gateway, connect to last byte (a trickling gateway is cut).
 CRMDP_SMS_TIMEOUT = float(env("CRMDP_SMS_TIMEOUT", "10"))
+# Org-chosen URLs (SMS gateways) may reach only public addresses unless this is on
+# (gateways on the operator's LAN; the tests' loopback gateways). Link-local and cloud
+# metadata addresses are refused whatever it says.
+CRMDP_OUTBOUND_ALLOW_PRIVATE = env_bool("CRMDP_OUTBOUND_ALLOW_PRIVATE", False)
+
+# Message templates (org admins write them): each rendering's budget of time and output.
+CRMDP_TEMPLATE_MAX_SECONDS = float(env("CRMDP_TEMPLATE_MAX_SECONDS", "0.25"))
+CRMDP_TEMPLATE_MAX_CHARS = env_int("CRMDP_TEMPLATE_MAX_CHARS", 20000)
 
 # The outbox worker.
 CRMDP_WORKER_POLL_SECONDS = float(env("CRMDP_WORKER_POLL_SECONDS", "0.5"))

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 from typing import Any
 
+from django.db import OperationalError
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 
+from crmdp.backends.nowait import write_or_skip
 from crmdp.listeners.results import error_body
 from crmdp.orgs.models import ApiToken, Membership
+
+log = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "crmdp_"
 
@@ -43,8 +49,20 @@ def membership_for(token: str) -> Membership | None:
     now = timezone.now()
     # Touch at most once a minute: a busy API client must not write on every read.
     if found.last_used_at is None or (now - found.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(id=found.id).update(last_used_at=now)
+        _touch(found.id, now)
     return found.membership
+
+
+def _touch(token_id: int, now: datetime) -> None:
+    """Record a token's last use if the database takes the write at once; else skip
+    it (the next read a minute on tries again). A read must never wait for the
+    write lock: on SQLite it could wait behind a long batch and end in "database is
+    locked", a 500 for a request that only wanted to read."""
+    try:
+        with write_or_skip():
+            ApiToken.objects.filter(id=token_id).update(last_used_at=now)
+    except OperationalError as exc:
+        log.info("API token %s: last use not recorded (%s)", token_id, exc)
 
 
 View = Callable[..., JsonResponse]

@@ -4,12 +4,20 @@ Matching is check-then-insert, which is only correct if no other writer can
 insert a conflicting record in between. On SQLite every write transaction starts
 with BEGIN IMMEDIATE and so holds the database's one write lock: writers never
 interleave and nothing more is needed. On PostgreSQL, writers run side by side;
-before matching, a request takes a transaction-scoped advisory lock on each
+before matching, a request takes transaction-scoped advisory locks covering each
 normalised identity key it carries (email, phone, passport, contactId, and the
 names that companies and deals are found by), all in one statement and in
 ascending order so that two requests never wait for each other in a cycle. Two
 requests that share a key run one after the other; requests with nothing in
-common never wait. The locks are released by COMMIT or ROLLBACK.
+common rarely wait. The locks are released by COMMIT or ROLLBACK.
+
+Keys are hashed into a fixed set of `CRMDP_LOCK_SLOTS` locks per org, so a request
+holds at most that many, however many keys it carries. PostgreSQL keeps every
+lock in one shared table (`max_locks_per_transaction` × `max_connections`
+entries); one lock per key let a single large request, or a few at once, fill it
+and fail every transaction on the server with "out of shared memory". Two keys in
+one slot only make two unrelated requests of the same org wait for each other;
+they never let a race through. Orgs never share a lock.
 """
 
 from __future__ import annotations
@@ -17,14 +25,19 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import connection
+
+# Lock ids are org_id << _SLOT_BITS | slot: distinct per org for up to 2**20 slots.
+_SLOT_BITS = 20
 
 
 def lock_id(org_id: int, scoped_key: str) -> int:
-    """A signed 64-bit advisory lock id for one key of one org. A collision only
-    makes two unrelated requests wait for each other; it never lets a race through."""
-    digest = hashlib.blake2b(f"{org_id}|{scoped_key}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
+    """The advisory lock id (a signed 64-bit integer) covering one key of one org."""
+    slots = max(1, min(settings.CRMDP_LOCK_SLOTS, 1 << _SLOT_BITS))
+    digest = hashlib.blake2b(scoped_key.encode(), digest_size=8).digest()
+    slot = int.from_bytes(digest, "big") % slots
+    return (org_id << _SLOT_BITS) | slot
 
 
 def lock_identities(org_id: int, scoped_keys: Iterable[str]) -> int:

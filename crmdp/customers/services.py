@@ -81,7 +81,8 @@ def customer_add(w: Writer, data: CustomerInput, kind: Kind) -> CustomerResult:
     customer = customer_create(w, data, kind, company=company.company if company else None)
     if company is not None:
         w.history.add(
-            f"{customer.code} {customer.display_name} joined this company.",
+            f"{customer.code} {customer.display_name} joined this company through "
+            f"{w.origin.describe()}.",
             customer=company.company,
             mentions_customer=customer,
         )
@@ -216,19 +217,32 @@ def customer_update(
         if relink_company and customer.kind == Kind.CONTACT:
             company = company_find_or_create(w, data.company)
             if company is not None and customer.company_id != company.company.id:
+                left = customer.company_id
                 customer.company = company.company
                 changes.append("company changed")
                 # Lines of their own: each names a record the other's viewers may not see.
+                how = w.origin.describe()
                 w.history.add(
-                    f"Now works for {company.company.display_name} ({company.company.code}).",
+                    f"Now works for {company.company.display_name} ({company.company.code}), "
+                    f"set by {how}.",
                     customer=customer,
                     mentions_customer=company.company,
                 )
                 w.history.add(
-                    f"{customer.code} {customer.display_name} joined this company.",
+                    f"{customer.code} {customer.display_name} joined this company through {how}.",
                     customer=company.company,
                     mentions_customer=customer,
                 )
+                if left is not None:
+                    # The company left behind is told too (issue 14: history tells the
+                    # whole story); not where the contact went, which its viewers may
+                    # not see.
+                    w.history.add(
+                        f"{customer.code} {customer.display_name} left this company, moved "
+                        f"to another one by {how}.",
+                        customer_id=left,
+                        mentions_customer=customer,
+                    )
         else:
             w.notes.warn(
                 join_path(data.path, "companyContact"),

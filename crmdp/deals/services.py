@@ -175,7 +175,8 @@ def _link_customers(w: Writer, deal: Deal, data: DealInput) -> list[Linked]:
                 mentions_deal=deal,
             )
             w.history.add(
-                f"Customer: {found.customer.code} {found.customer.display_name}.",
+                f"Customer set to {found.customer.code} {found.customer.display_name} by "
+                f"{w.origin.describe()}.",
                 deal=deal,
                 mentions_customer=found.customer,
             )
@@ -198,7 +199,8 @@ def _link_customers(w: Writer, deal: Deal, data: DealInput) -> list[Linked]:
                 mentions_deal=deal,
             )
             w.history.add(
-                f"Contact added: {found.customer.code} {found.customer.display_name}.",
+                f"Contact {found.customer.code} {found.customer.display_name} added by "
+                f"{w.origin.describe()}.",
                 deal=deal,
                 mentions_customer=found.customer,
             )
@@ -218,7 +220,7 @@ def _link_customers(w: Writer, deal: Deal, data: DealInput) -> list[Linked]:
             mentions_deal=deal,
         )
         w.history.add(
-            f"Company linked: {company.code} {company.display_name}.",
+            f"Company {company.code} {company.display_name} linked by {w.origin.describe()}.",
             deal=deal,
             mentions_customer=company,
         )

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Generic, TypeVar
@@ -181,6 +181,14 @@ _NOT_A_DATE = (
 )
 
 
+# A moment must stay a Python datetime in any offset: 9999-12-31T23:59:59-14:00 is
+# year 10000 in UTC, which PostgreSQL stores but Python cannot read back (every page
+# showing it would fail). A day's margin at each end covers every UTC offset.
+_EARLIEST = datetime.min.replace(tzinfo=UTC) + timedelta(days=1)
+_LATEST = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
+_OUT_OF_RANGE = "out of range (years 1 to 9999); ignored"
+
+
 @dataclass(frozen=True)
 class Moment:
     """A date-time as read, and whether it was an instant (an epoch number: it has a
@@ -194,6 +202,19 @@ def read_moment(raw: object, conventions: Conventions = DEFAULT) -> Read[Moment 
     """ISO 8601, YYYYMMDD, DD/MM/YYYY (MM/DD/YYYY in month-first countries), epoch
     seconds or milliseconds, or JavaScript's Date.toString(). A value read by a guess
     (01/02/1993: both could be the month) carries a warning with it."""
+    read = _read_moment(raw, conventions)
+    if read.value is None:
+        return read
+    try:
+        utc = aware(read.value.at).astimezone(UTC)
+    except (OverflowError, ValueError):
+        return Read(None, _OUT_OF_RANGE)
+    if not _EARLIEST <= utc <= _LATEST:
+        return Read(None, _OUT_OF_RANGE)
+    return read
+
+
+def _read_moment(raw: object, conventions: Conventions) -> Read[Moment | None]:
     problem = Read[Moment | None](None, _NOT_A_DATE)
     if isinstance(raw, bool) or not isinstance(raw, str | int | float):
         return problem
@@ -376,6 +397,9 @@ def _grouped(body: str, mark: str) -> bool:
     )
 
 
+_DECIMAL_EXPONENT = 100
+
+
 def _decimal(text: str) -> Read[Decimal | None] | None:
     if len(text) > 40:
         return None
@@ -383,7 +407,13 @@ def _decimal(text: str) -> Read[Decimal | None] | None:
         number = Decimal(text)
     except InvalidOperation:
         return None
-    return Read(number) if number.is_finite() else None
+    if not number.is_finite():
+        return None
+    if number and not -_DECIMAL_EXPONENT <= number.adjusted() <= _DECIMAL_EXPONENT:
+        # "1E+999999999" is 12 characters, but abs() or quantize() of it overflows
+        # Python's decimal context: nothing that large or that small is a CRM value.
+        return Read(None, "out of range; ignored")
+    return Read(number)
 
 
 # -- countries and tags ---------------------------------------------------------------

@@ -23,6 +23,7 @@ from django.db import DatabaseError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from crmdp.backends import rows
+from crmdp.backends.health import CONNECTION_ERRORS, database_answers
 from crmdp.customers.locking import lock_identities
 from crmdp.customers.matching import KeyIndex
 from crmdp.customers.models import Space
@@ -48,6 +49,9 @@ _ENVELOPE_KEYS = {"actionType", "data"}
 _RETRYABLE_SQLSTATES = {"40001", "40P01"}
 _ATTEMPTS = 5
 _MINUTE = timedelta(seconds=60)
+# Errors an odd value can raise deep in a library (decimal's Overflow, datetime's
+# OverflowError and ValueError): they fail one action, never the request.
+_ODD_VALUE = (ArithmeticError, ValueError)
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 
 
@@ -150,7 +154,9 @@ def receive(listener: Listener, inbound: Inbound) -> Reply:
     origin = Origin(org=listener.org, actor=user, listener=listener, request_id=request_id)
     try:
         return _run(listener, origin, inbound, body, items, started)
-    except Exception:
+    except Exception as exc:
+        if isinstance(exc, CONNECTION_ERRORS) and not database_answers():
+            raise  # an outage: answered 503 (crmdp/web/outage.py); nothing to log it in
         log.exception("request %s to listener %s failed", request_id, listener.id)
         return _log_failure(listener, inbound, body, started)
 
@@ -349,6 +355,12 @@ def _plan(index: int, item: Any, directory: OrgDirectory) -> _Planned:
         action = ACTIONS[action_type](item.get("data"), directory, join_path(path, "data"), notes)
     except ActionFailed as failure:
         return _Planned(index, action_type, notes, failure=failure)
+    except _ODD_VALUE as exc:
+        # A value no reader foresaw (an overflow, a date past 9999): this action's
+        # error, not a 500 for the whole request.
+        log.warning("%s (%s): a value could not be read: %r", path, action_type, exc)
+        odd = ActionFailed(Issue(join_path(path, "data"), "a value is out of range"))
+        return _Planned(index, action_type, notes, failure=odd)
     return _Planned(index, action_type, notes, action=action)
 
 
@@ -488,7 +500,7 @@ class _Batch:
             issues = failure.issues
         except Invalid as invalid:  # a service's validation error names its field too
             issues = [Issue(invalid.field, invalid.message)]
-        except DatabaseError as exc:
+        except (DatabaseError, *_ODD_VALUE) as exc:
             retry = _retryable(exc) or connection.vendor == "sqlite"
             if isinstance(exc, OperationalError) and retry:
                 raise  # the whole request is retried (or fails) rather than half-done

@@ -93,20 +93,22 @@ def _apply(listener: Listener, settings: ListenerSettings) -> None:
     listener.enabled = settings.enabled
 
 
-@transaction.atomic
 def listener_create(
     *, org: Org, settings: ListenerSettings, created_by: User | None = None
 ) -> Listener:
     listener = Listener(org=org, created_by=created_by)
+    # Checked before the transaction: trying an org's templates (up to their time
+    # budget each) never holds the write lock another org's request waits for.
     _apply(listener, settings)
-    listener.save()
+    with transaction.atomic():
+        listener.save()
     return listener
 
 
-@transaction.atomic
 def listener_update(*, listener: Listener, settings: ListenerSettings) -> Listener:
-    _apply(listener, settings)
-    listener.save()
+    _apply(listener, settings)  # before the transaction, as in listener_create
+    with transaction.atomic():
+        listener.save()
     return listener
 
 

@@ -84,6 +84,9 @@ class Membership(models.Model):
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=now)
+    # How this org names the person. It lives here, not on the login, because a login
+    # is shared between orgs and one org's admin must not rename another org's user.
+    full_name = models.CharField(max_length=200, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["org", "user"], name="membership_unique")]

@@ -90,11 +90,6 @@ def custom_field(org: Org, field_id: int) -> CustomFieldDefinition | None:
     return CustomFieldDefinition.objects.filter(org=org, id=field_id).first()
 
 
-def login_exists(email: str) -> bool:
-    """Whether someone already logs in with this email (in any org)."""
-    return User.objects.filter(email=email.strip().lower()).exists()
-
-
 def record_type_fields(org_id: int, record_type: str) -> QuerySet[CustomFieldDefinition]:
     """The custom fields of one record type (contact, lead, deal, ticket), in order."""
     return CustomFieldDefinition.objects.filter(org_id=org_id, record_type=record_type).order_by(

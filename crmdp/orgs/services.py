@@ -138,25 +138,50 @@ def user_add(
     password: str | None = None,
     full_name: str = "",
 ) -> Membership:
-    """Add a user to `org` (creating the login if new); groups are created if missing."""
+    """Add a user to `org`, creating the login only if nobody logs in with `email` yet.
+
+    A login is shared by every org its person belongs to, so for an existing login
+    this adds (or updates) the membership in `org` and nothing else: the password,
+    the login's name and its other memberships are never touched, or an admin of one
+    org could take over an account of another by "adding" it with a password of their
+    choosing. `password` sets only a new login's password; `full_name` is how `org`
+    names the person (kept on the membership). Callers must answer the same way
+    either way, so nobody learns from them whether an email has a login.
+    """
     if role not in Role.values:
         raise Invalid("role", f"{role!r} is not a role; use one of {', '.join(Role.values)}")
     email = _clean_email(email)
+    full_name = " ".join(full_name.split())
     user = User.objects.filter(email=email).first()
     if user is None:
         user = User.objects.create_user(email, password, full_name=full_name)
-    elif password:
-        user.set_password(password)
-        user.save(update_fields=["password"])
     membership, created = Membership.objects.get_or_create(
-        org=org, user=user, defaults={"role": role}
+        org=org, user=user, defaults={"role": role, "full_name": full_name}
     )
-    if not created and (membership.role != role or not membership.is_active):
+    if not created:
         membership.role, membership.is_active = role, True
-        membership.save(update_fields=["role", "is_active"])
+        membership.full_name = full_name or membership.full_name
+        membership.save(update_fields=["role", "is_active", "full_name"])
     for group_name in groups:
         group_get_or_create(org, group_name).members.add(user)
     return membership
+
+
+@transaction.atomic
+def user_set_password(*, email: str, password: str) -> User:
+    """Set a login's password: the operator's tool (`crmdp user set-password`).
+
+    No org admin can do this: a login may belong to several orgs, and none of their
+    admins speaks for the others.
+    """
+    user = User.objects.filter(email=email.strip().lower()).first()
+    if user is None:
+        raise Invalid("email", f"nobody logs in with {email.strip()!r}")
+    if not password:
+        raise Invalid("password", "a password cannot be empty")
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return user
 
 
 def group_get_or_create(org: Org, name: str) -> UserGroup:

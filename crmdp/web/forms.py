@@ -293,9 +293,11 @@ class UserAddForm(forms.Form):
     groups = GroupChoices(queryset=UserGroup.objects.none(), required=False)
     password = forms.CharField(
         label="Initial password",
-        required=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="Needed for a new login; leave empty for someone who already has one.",
+        help_text=(
+            "The password of a new login. Someone who already logs in (here or in"
+            " another org) keeps their own password and is only added to this org."
+        ),
     )
 
     def __init__(self, org: Org, *args: Any, **kwargs: Any) -> None:

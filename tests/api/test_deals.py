@@ -50,13 +50,14 @@ def test_a_deal_reads_back_with_its_customers_notes_and_history(post, guide_org,
     assert [n.body for n in deal.notes] == ["Second", "First"]  # newest first
     assert deal.owner == SENDER
     # Newest first: a line per note, the contact, the customer, and the creation.
-    assert [line.text.split(" by ")[0].split(":")[0] for line in deal.history] == [
-        "Note added",
-        "Note added",
-        "Contact added",
+    assert [line.text.split(" ")[0] for line in deal.history] == [
+        "Note",
+        "Note",
+        "Contact",
         "Customer",
         "Created",
     ]
+    assert all("listener “Web form”" in line.text for line in deal.history)
 
 
 def test_deals_are_found_by_name_in_any_case(post, guide_org, owner_api):

@@ -16,8 +16,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from crmdp.listeners.models import Listener
-from crmdp.orgs.models import Org
-from crmdp.orgs.services import field_add, group_get_or_create
+from crmdp.orgs.models import Org, User
+from crmdp.orgs.services import field_add, group_get_or_create, org_create
 from tests.conftest import SAMPLES, SENDER
 
 CRMDP = Path(sys.executable).with_name("crmdp")
@@ -480,3 +480,55 @@ def test_user_add_creates_missing_groups_and_puts_the_user_in_them(org):
     assert set(groups) == {"Sales", "Support"}
     for group in groups.values():
         assert [user.email for user in group.members.all()] == ["mai@example.com"]
+
+
+def test_user_add_never_changes_an_existing_logins_password_set_password_does(org):
+    call_command(
+        "user", "add", "--org", "Test Org", "--email", "pat@example.com",
+        "--password", "first-pass-123", stdout=io.StringIO(),
+    )  # fmt: skip
+    org_create(name="Other Org", owner_email="someone@other.example")
+    out = io.StringIO()
+    call_command(
+        "user", "add", "--org", "Other Org", "--email", "pat@example.com",
+        "--password", "second-pass-456", stdout=out,
+    )  # fmt: skip
+    assert "keeps its password" in out.getvalue()
+    pat = User.objects.get(email="pat@example.com")
+    assert pat.check_password("first-pass-123")
+    assert pat.memberships.count() == 2
+    with pytest.raises(CommandError, match="--password"):
+        call_command(
+            "user", "set-password", "--email", "pat@example.com", "--password", "short",
+            stdout=io.StringIO(),
+        )  # fmt: skip
+    with pytest.raises(CommandError, match="--email: nobody logs in"):
+        call_command(
+            "user", "set-password", "--email", "nobody@example.com",
+            "--password", "third-pass-789", stdout=io.StringIO(),
+        )  # fmt: skip
+    call_command(
+        "user", "set-password", "--email", "PAT@example.com", "--password", "third-pass-789",
+        stdout=io.StringIO(),
+    )  # fmt: skip
+    pat.refresh_from_db()
+    assert pat.check_password("third-pass-789")
+
+
+def test_set_password_reads_the_password_from_standard_input(data_dir, acme):
+    printed(
+        crmdp(data_dir, "user", "add", "--org", "Acme", "--email", "stdin@acme.example", "--json")
+    )
+    result = subprocess.run(
+        [str(CRMDP), "user", "set-password", "--email", "stdin@acme.example", "--json"],
+        input="from-stdin-pass-1\n",
+        env={
+            **{name: value for name, value in os.environ.items() if name != "DATABASE_URL"},
+            "CRMDP_DATA_DIR": str(data_dir),
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert printed(result) == {"email": "stdin@acme.example"}

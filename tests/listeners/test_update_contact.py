@@ -339,7 +339,15 @@ def test_company_contact_relinks_the_contact(post, owner_api):
     assert shown["company"] == {"customerId": new["customerId"], "name": "New Co"}
     lines = [line["text"] for line in shown["history"]]
     assert "company changed" in lines[0]
-    assert f"Now works for New Co ({new['customerId']})." in lines
+    by = f"listener “Web form” (sender {SENDER})"
+    assert f"Now works for New Co ({new['customerId']}), set by {by}." in lines
+    # Both companies tell the story: the new one who joined, the old one who left.
+    assert owner_api.customer(new["customerId"])["history"][0]["text"] == (
+        f"{lan['customerId']} Lan joined this company through {by}."
+    )
+    assert owner_api.customer(old["customerId"])["history"][0]["text"] == (
+        f"{lan['customerId']} Lan left this company, moved to another one by {by}."
+    )
 
 
 def test_company_contact_creates_a_missing_company_on_update(post, lan, owner_api):

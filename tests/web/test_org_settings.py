@@ -6,8 +6,8 @@ import re
 
 from django.test import Client
 
-from crmdp.orgs.models import CatalogItem, CustomFieldDefinition, Membership, UserGroup
-from crmdp.orgs.services import catalog_add, group_add
+from crmdp.orgs.models import CatalogItem, CustomFieldDefinition, Membership, User, UserGroup
+from crmdp.orgs.services import catalog_add, group_add, org_create
 from tests.conftest import SENDER
 
 
@@ -39,15 +39,68 @@ def test_adding_a_user_with_a_role_and_groups_lets_them_log_in(org, owner):
     assert login.status_code == 302
 
 
-def test_a_new_login_needs_a_password_that_passes_the_rules(owner):
-    missing = owner.post("/settings/users/", {"email": "x@example.com", "role": "member"})
-    assert missing.status_code == 400
-    assert "needs a password" in error_beside(missing.content, "password")
-    weak = owner.post(
-        "/settings/users/", {"email": "x@example.com", "role": "member", "password": "short"}
-    )
-    assert "too short" in error_beside(weak.content, "password")
+def test_a_password_that_passes_the_rules_is_needed_whether_or_not_the_login_exists(owner):
+    for email in ("x@example.com", SENDER):
+        missing = owner.post("/settings/users/", {"email": email, "role": "member"})
+        assert missing.status_code == 400
+        assert "required" in error_beside(missing.content, "password")
+        weak = owner.post(
+            "/settings/users/", {"email": email, "role": "member", "password": "short"}
+        )
+        assert "too short" in error_beside(weak.content, "password")
     assert not Membership.objects.filter(user__email="x@example.com").exists()
+
+
+def test_adding_another_orgs_owner_adds_a_membership_and_takes_over_nothing(org, owner):
+    other, _ = org_create(
+        name="Other Org", owner_email="boss@other.example", password="boss-own-pass-77"
+    )
+    boss = User.objects.get(email="boss@other.example")
+    boss.full_name = "The Boss"
+    boss.save(update_fields=["full_name"])
+    Membership.objects.filter(user=boss).update(full_name="The Boss")
+    sales = group_add(org=other, name="Sales")
+    sales.members.add(boss)
+
+    def add(email: str) -> tuple[object, ...]:
+        answer = owner.post(
+            "/settings/users/",
+            {
+                "email": email,
+                "full_name": "Taken Over",
+                "role": "member",
+                "password": "attackers-pass-99",
+            },
+            follow=True,
+        )
+        told = [str(message).replace(email, "EMAIL") for message in answer.context["messages"]]
+        return answer.status_code, answer.redirect_chain, told
+
+    # The page says the same for a brand-new email and for the other org's owner.
+    assert add("boss@other.example") == add("brand.new@example.com")
+
+    boss.refresh_from_db()
+    assert boss.check_password("boss-own-pass-77")
+    assert not boss.check_password("attackers-pass-99")
+    assert boss.full_name == "The Boss"
+    in_other = Membership.objects.get(org=other, user=boss)
+    assert (in_other.role, in_other.full_name, in_other.is_active) == ("owner", "The Boss", True)
+    assert list(boss.org_groups.all()) == [sales]
+    # Org A now names the person its own way, on its own membership.
+    assert Membership.objects.get(org=org, user=boss).full_name == "Taken Over"
+    stolen = Client().post(
+        "/login/", {"username": "boss@other.example", "password": "attackers-pass-99"}
+    )
+    assert stolen.status_code != 302
+    assert not stolen.wsgi_request.user.is_authenticated
+    own = Client().post(
+        "/login/", {"username": "boss@other.example", "password": "boss-own-pass-77"}
+    )
+    assert own.status_code == 302
+    new = Client().post(
+        "/login/", {"username": "brand.new@example.com", "password": "attackers-pass-99"}
+    )
+    assert new.status_code == 302
 
 
 def test_the_members_list_shows_role_groups_and_state(org, owner, login_as):
@@ -209,6 +262,17 @@ def test_sms_setup_takes_a_provider_and_its_url_but_never_the_trial_allowance(or
     owner.post("/settings/sms/", {"provider": "", "url": "", "trial": "100000"})
     org.refresh_from_db()
     assert (org.sms_provider, org.sms_url, org.sms_trial_remaining) == ("", "", 10)
+
+
+def test_the_sms_page_says_why_a_gateway_url_is_refused(org, owner, settings):
+    settings.CRMDP_OUTBOUND_ALLOW_PRIVATE = False
+    page = owner.post("/settings/sms/", {"provider": "http", "url": "http://169.254.169.254/"})
+    assert page.status_code == 400
+    error = error_beside(page.content, "url")
+    assert "The platform does not send there" in error
+    assert "link-local or cloud metadata" in error
+    org.refresh_from_db()
+    assert org.sms_url == ""
 
 
 def test_the_settings_overview_counts_what_the_org_has(org, owner, listener):

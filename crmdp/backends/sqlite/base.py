@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import fcntl
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from django.db import OperationalError
 from django.db.backends.sqlite3 import base
 
 
@@ -25,6 +28,25 @@ class DatabaseWrapper(base.DatabaseWrapper):
         super().__init__(*args, **kwargs)
         self._write_lock: int | None = None  # the lock file's descriptor
         self._write_locked = False
+        self._nowait = False
+
+    @contextmanager
+    def nowait(self) -> Iterator[None]:
+        """Within: a write transaction that cannot have the write lock at once fails
+        with OperationalError instead of waiting. For writes that may be skipped
+        (an API token's last use), made on a reader's path: a reader must never
+        queue behind a long batch, let alone time out with "database is locked"."""
+        self.ensure_connection()
+        timeout_ms = int(float(self.settings_dict["OPTIONS"].get("timeout", 5)) * 1000)
+        self._nowait = True
+        with self.cursor() as cursor:
+            cursor.execute("PRAGMA busy_timeout = 0")
+        try:
+            yield
+        finally:
+            self._nowait = False
+            with self.cursor() as cursor:
+                cursor.execute(f"PRAGMA busy_timeout = {timeout_ms}")
 
     def _take_write_lock(self) -> None:
         if self.is_in_memory_db():
@@ -32,8 +54,14 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self._write_lock is None:
             path = f"{self.settings_dict['NAME']}.writelock"
             self._write_lock = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        # Blocks without holding the GIL until every other writer is done.
-        fcntl.flock(self._write_lock, fcntl.LOCK_EX)
+        if self._nowait:
+            try:
+                fcntl.flock(self._write_lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise OperationalError("database is locked (not waiting)") from None
+        else:
+            # Blocks without holding the GIL until every other writer is done.
+            fcntl.flock(self._write_lock, fcntl.LOCK_EX)
         self._write_locked = True
 
     def _release_write_lock(self) -> None:

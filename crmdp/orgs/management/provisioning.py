@@ -30,7 +30,7 @@ class ProvisioningCommand(BaseCommand):
             configure(sub)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        handler = getattr(self, f"verb_{options['verb']}")
+        handler = getattr(self, f"verb_{options['verb'].replace('-', '_')}")
         try:
             payload, text = handler(options)
         except Invalid as exc:

@@ -21,7 +21,6 @@ from crmdp.orgs.selectors import (
     catalog_entry,
     custom_field,
     custom_fields,
-    login_exists,
     member_groups,
     org_groups,
     org_member,
@@ -123,16 +122,15 @@ def users(request: HttpRequest, membership: Membership) -> HttpResponse:
     form = UserAddForm(org, request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        password = data["password"] or None
-        new_login = not login_exists(data["email"])
-        if new_login and not password:
-            form.add_error("password", "A new login needs a password.")
-        elif password:
-            try:
-                validate_password(password)
-            except ValidationError as exc:
-                for message in exc.messages:
-                    form.add_error("password", message)
+        # The same checks and the same answer whether or not the email already has
+        # a login (in this org or another): the page must not tell who has one. An
+        # existing login keeps its own password; `user_add` never changes it.
+        password = data["password"]
+        try:
+            validate_password(password)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error("password", message)
         if not form.errors:
             try:
                 added = user_add(
@@ -146,7 +144,11 @@ def users(request: HttpRequest, membership: Membership) -> HttpResponse:
             except Invalid as problem:
                 show_problems(form, [problem])
             else:
-                messages.success(request, f"{added.user.email} is now {added.role} of {org.name}.")
+                messages.success(
+                    request,
+                    f"{added.user.email} is now {added.role} of {org.name}. A new login signs"
+                    " in with the password given; an existing login keeps its own.",
+                )
                 return redirect("web:users")
     return _users_page(request, membership, form, GroupForm(), status=400 if form.errors else 200)
 

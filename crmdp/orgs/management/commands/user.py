@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+import getpass
+import sys
 from typing import Any
 
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management.base import CommandParser
 
 from crmdp.api.auth import issue_token
+from crmdp.lib.issues import Invalid
 from crmdp.orgs.management.provisioning import ProvisioningCommand, org_argument
-from crmdp.orgs.models import Role
-from crmdp.orgs.services import user_add
+from crmdp.orgs.models import Role, User
+from crmdp.orgs.services import user_add, user_set_password
 
 
 def _add(parser: CommandParser) -> None:
@@ -16,15 +21,35 @@ def _add(parser: CommandParser) -> None:
     parser.add_argument("--email", required=True)
     parser.add_argument("--role", default=Role.MEMBER, choices=Role.values)
     parser.add_argument("--group", action="append", default=[], metavar="G")
-    parser.add_argument("--password")
-    parser.add_argument("--name", default="", help="the person's full name")
+    parser.add_argument(
+        "--password", help="a new login's password; an existing login keeps its own"
+    )
+    parser.add_argument("--name", default="", help="the person's full name in this org")
+
+
+def _set_password(parser: CommandParser) -> None:
+    """set a login's password (read from standard input unless --password is given)"""
+    parser.add_argument("--email", required=True)
+    parser.add_argument(
+        "--password", help="the new password (visible to `ps`; prefer standard input)"
+    )
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass("New password: ")
+        if getpass.getpass("Again: ") != first:
+            raise Invalid("password", "the two passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 class Command(ProvisioningCommand):
-    help = "Add users to an org."
-    verbs = {"add": _add}
+    help = "Add users to an org; set a login's password."
+    verbs = {"add": _add, "set-password": _set_password}
 
     def verb_add(self, options: dict[str, Any]) -> tuple[dict[str, Any], str]:
+        existed = User.objects.filter(email=options["email"].strip().lower()).exists()
         membership = user_add(
             org=self.org(options),
             email=options["email"],
@@ -37,4 +62,18 @@ class Command(ProvisioningCommand):
         payload = {"email": membership.user.email, "role": membership.role, "apiToken": token}
         who = f"{membership.user.email} is {membership.role} of {membership.org.name}"
         text = f"{who}\nAPI token: {token}"
+        if existed and options["password"]:
+            # Only the operator sees this: the login existed, so --password was not used.
+            text += "\nThe login already existed and keeps its password (see `user set-password`)."
         return payload, text
+
+    def verb_set_password(self, options: dict[str, Any]) -> tuple[dict[str, Any], str]:
+        password = options["password"]
+        if password is None:
+            password = _read_password()
+        try:
+            validate_password(password)
+        except ValidationError as exc:
+            raise Invalid("password", " ".join(exc.messages)) from None
+        user = user_set_password(email=options["email"], password=password)
+        return {"email": user.email}, f"The password of {user.email} is set."
