@@ -258,6 +258,15 @@ CRMDP_MAX_LIST_ITEMS = env_int("CRMDP_MAX_LIST_ITEMS", 1000)
 # Requests to unknown listener tokens a client address may make per minute (each
 # web process counts its own) before it gets 429s: scanning for tokens is stopped.
 CRMDP_UNKNOWN_TOKEN_LIMIT = env_int("CRMDP_UNKNOWN_TOKEN_LIMIT", 30)
+# Bounded cost per request and per sender (issue 13). A new listener's rate limit
+# (0: none); the work one request may carry; refused requests' logging; what one
+# stored response may weigh; how long deliveries are kept (`crmdp prune`).
+CRMDP_LISTENER_RATE_LIMIT = env_int("CRMDP_LISTENER_RATE_LIMIT", 600)
+CRMDP_MAX_WORK_ITEMS = env_int("CRMDP_MAX_WORK_ITEMS", 2000)
+CRMDP_REFUSED_LOG_BYTES = env_int("CRMDP_REFUSED_LOG_BYTES", 4096)
+CRMDP_REFUSED_LOG_LIMIT = env_int("CRMDP_REFUSED_LOG_LIMIT", 60)
+CRMDP_MAX_STORED_RESPONSE_BYTES = env_int("CRMDP_MAX_STORED_RESPONSE_BYTES", 65536)
+CRMDP_DELIVERY_RETENTION_DAYS = env_int("CRMDP_DELIVERY_RETENTION_DAYS", 30)
 # SMS an org may queue per day (UTC) unless `crmdp sms set --daily-cap` says
 # otherwise: a leaked listener URL cannot run up an unbounded bill.
 CRMDP_SMS_DAILY_CAP = env_int("CRMDP_SMS_DAILY_CAP", 1000)

@@ -18,13 +18,14 @@ from crmdp.api.serializers import (
     customer_json,
     deal_json,
     delivery_json,
+    iso,
     message_json,
     note_json,
     ticket_json,
 )
-from crmdp.customers.matching import parse_code
-from crmdp.customers.models import Customer
-from crmdp.customers.selectors import search_customers, visible_customers
+from crmdp.customers.matching import code_filter
+from crmdp.customers.models import Customer, Kind
+from crmdp.customers.selectors import customer_history, search_customers, visible_customers
 from crmdp.deals.models import Deal
 from crmdp.deals.selectors import deals_in_full
 from crmdp.history.models import HistoryEntry
@@ -96,17 +97,25 @@ def customer_list(request: HttpRequest, membership: Membership) -> JsonResponse:
 
 @api_view
 def customer_detail(request: HttpRequest, membership: Membership, code: str) -> JsonResponse:
-    parsed = parse_code(code)
+    by_code = code_filter(code)
     customer = (
-        _with_details(visible_customers(membership), membership)
-        .filter(kind=parsed[0], id=parsed[1])
-        .first()
-        if parsed
+        _with_details(visible_customers(membership), membership).filter(by_code).first()
+        if by_code is not None
         else None
     )
     if customer is None:
         return not_found("customer")
-    return json(customer_json(customer, custom_field_names(membership.org_id, CUSTOMER_FIELDS)))
+    shown = customer_json(customer, custom_field_names(membership.org_id, CUSTOMER_FIELDS))
+    if customer.kind == Kind.ACCOUNT:
+        # An account's story includes its people's (those this reader may see).
+        lines = []
+        for entry in customer_history(membership, customer):
+            line = {"at": iso(entry.at), "text": entry.text}
+            if entry.customer is not None and entry.customer_id != customer.id:
+                line["customerId"] = entry.customer.code
+            lines.append(line)
+        shown["history"] = lines
+    return json(shown)
 
 
 @api_view
@@ -121,11 +130,10 @@ def delivery_list(request: HttpRequest, membership: Membership, listener_id: int
 
 
 def _visible_customer(membership: Membership, code: str) -> Customer | None:
-    parsed = parse_code(code)
-    if parsed is None:
+    by_code = code_filter(code)
+    if by_code is None:
         return None
-    kind, number = parsed
-    return visible_customers(membership).filter(kind=kind, id=number).first()
+    return visible_customers(membership).filter(by_code).first()
 
 
 @api_view
@@ -147,7 +155,7 @@ def _deal_json(deal: Deal, field_names: dict[str, str]) -> dict[str, Any]:
 
 @api_view
 def deal_detail(request: HttpRequest, membership: Membership, deal_id: int) -> JsonResponse:
-    deal = _deals(membership).filter(id=deal_id).first()
+    deal = _deals(membership).filter(number=deal_id).first()
     if deal is None:
         return not_found("deal")
     return json(_deal_json(deal, custom_field_names(membership.org_id, ("deal",))))
@@ -169,7 +177,7 @@ def ticket_detail(request: HttpRequest, membership: Membership, code: str) -> Js
     number = ticket_number(code)
     ticket = (
         visible_tickets(membership)
-        .filter(id=number)
+        .filter(number=number)
         .select_related("customer", "deal", "group", "sla", "channel", "owner")
         .prefetch_related(_history(membership))
         .first()
