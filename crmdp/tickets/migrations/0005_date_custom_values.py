@@ -32,9 +32,9 @@ def to_dates(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0002_ticket_statuses"),
+        ("tickets", "0004_ticket_code"),
         ("customers", "0003_renormalise_keys"),
         ("deals", "0002_renormalise_values"),
-        ("orgs", "0004_org_country_timezone"),
+        ("orgs", "0005_org_country_timezone"),
     ]
     operations = [migrations.RunPython(to_dates, migrations.RunPython.noop, elidable=True)]
