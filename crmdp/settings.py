@@ -333,7 +333,12 @@ CRMDP_MESSAGE_ID_DOMAIN = env("CRMDP_MESSAGE_ID_DOMAIN", "crmdp.invalid")
 # provider use theirs), and the HTTP gateway's timeout.
 CRMDP_TRIAL_SMS_PROVIDER = env("CRMDP_TRIAL_SMS_PROVIDER", "log")
 CRMDP_TRIAL_SMS_URL = env("CRMDP_TRIAL_SMS_URL")
+# The whole exchange with a gateway, connect to last byte (a trickling gateway is cut).
 CRMDP_SMS_TIMEOUT = float(env("CRMDP_SMS_TIMEOUT", "10"))
+# Org-chosen URLs (SMS gateways) may reach only public addresses unless this is on
+# (gateways on the operator's LAN; the tests' loopback gateways). Link-local and cloud
+# metadata addresses are refused whatever it says.
+CRMDP_OUTBOUND_ALLOW_PRIVATE = env_bool("CRMDP_OUTBOUND_ALLOW_PRIVATE", False)
 
 # The outbox worker.
 CRMDP_WORKER_POLL_SECONDS = float(env("CRMDP_WORKER_POLL_SECONDS", "0.5"))

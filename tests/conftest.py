@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import ipaddress
 import json
+import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ import crmdp.api.auth
 import crmdp.listeners
 from crmdp.api.auth import issue_token
 from crmdp.api.schemas import CustomerOut
+from crmdp.lib import outbound
 from crmdp.lib.throttle import SlidingLimit
 from crmdp.listeners.models import Listener
 from crmdp.listeners.services import ListenerSettings, listener_create, source_named
@@ -34,6 +37,37 @@ def sample(name: str) -> dict[str, Any]:
 def sample_action(name: str) -> dict[str, Any]:
     """The `data` of a sample's first action."""
     return copy.deepcopy(sample(name)["data"][0]["data"])
+
+
+# A public address that the tests' DNS gives to made-up names; nothing connects to it.
+PUBLIC_ADDRESS = "93.184.215.14"
+
+
+@pytest.fixture(autouse=True)
+def dns(settings: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """No test resolves a real name or sends a packet off this machine: outbound
+    requests (crmdp.lib.outbound) read this table instead of DNS (names under
+    example.com resolve to a public address unless a test says otherwise) and may
+    connect only to loopback. The tests' gateways listen on loopback, so private
+    addresses are allowed unless a test turns CRMDP_OUTBOUND_ALLOW_PRIVATE off."""
+    table: dict[str, list[str]] = {"localhost": ["127.0.0.1", "::1"]}
+
+    def resolve(host: str, port: int) -> list[str]:
+        if host in table:
+            return list(table[host])
+        if host == "example.com" or host.endswith(".example.com"):
+            return [PUBLIC_ADDRESS]
+        raise socket.gaierror(f"{host}: not in the tests' DNS")
+
+    def connect(address: tuple[str, int], timeout: Any = None, *args: Any) -> socket.socket:
+        if not ipaddress.ip_address(address[0]).is_loopback:
+            raise ConnectionRefusedError(f"tests send nothing off this machine ({address[0]})")
+        return socket.create_connection(address, timeout, *args)
+
+    monkeypatch.setattr(outbound, "resolver", resolve)
+    monkeypatch.setattr(outbound, "connect", connect)
+    settings.CRMDP_OUTBOUND_ALLOW_PRIVATE = True
+    return table
 
 
 @pytest.fixture(autouse=True)

@@ -162,7 +162,10 @@ class TicketOut(Out):
     code: str = Field(description="TID-n")
     title: str
     body: str
-    status: str
+    status: str = Field(
+        description="new (every new ticket), open, pending, resolved or closed: the "
+        "vendor's New, Open, Pending, Resolved, Closed"
+    )
     customer: CustomerRefOut | None
     deal: DealRefOut | None
     group: str | None

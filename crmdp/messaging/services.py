@@ -17,7 +17,7 @@ from crmdp.backends import rows
 from crmdp.customers.keys import phone_key
 from crmdp.customers.models import Customer, Kind
 from crmdp.history.services import Writer
-from crmdp.lib import templating
+from crmdp.lib import outbound, templating
 from crmdp.lib.issues import Invalid, fail, join_path
 from crmdp.lib.values import Phone
 from crmdp.messaging.models import Channel, Message
@@ -227,6 +227,11 @@ def sms_set(
                 URLValidator(schemes=["http", "https"])(url)
             except ValidationError:
                 raise Invalid("url", f"{url!r} is not an http(s) URL") from None
+            try:
+                # Checked again at every send, after resolving (the name may change).
+                outbound.check_url(url, allow_private=settings.CRMDP_OUTBOUND_ALLOW_PRIVATE)
+            except outbound.Refused as refused:
+                raise Invalid("url", f"the platform does not send there: {refused}") from None
         elif url:
             raise Invalid("url", "only the http provider takes a URL")
         org.sms_provider, org.sms_url = provider, url if provider == "http" else ""

@@ -3,16 +3,18 @@ a failure is worth retrying (as healthchecks' transports do)."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import smtplib
-import urllib.error
-import urllib.request
+import ssl
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from django.conf import settings
 from django.core.mail import BadHeaderError, EmailMessage
+
+from crmdp.lib import outbound
 
 if TYPE_CHECKING:
     from crmdp.messaging.models import Message
@@ -99,10 +101,13 @@ class LogSms:
 
 
 class HttpSms:
-    """A generic HTTP gateway: POST {"to", "text", "idempotencyKey"} as JSON.
+    """A generic HTTP gateway: POST {"to", "text", "idempotencyKey"} as JSON, to a
+    public address only (crmdp.lib.outbound), within one total deadline.
 
-    2xx is sent; 5xx, 408, 429, timeouts and connection errors are temporary;
-    any other 4xx is permanent (the gateway will never accept that request).
+    2xx is sent; 5xx, 408, 429, the deadline and connection errors are temporary;
+    a redirect and any other 4xx are permanent (the gateway will never accept that
+    request), and so is an address the platform does not send to. The gateway's
+    own words are never kept: a reason says what happened in ours.
     """
 
     name = "http"
@@ -114,33 +119,64 @@ class HttpSms:
         body = json.dumps(
             {"to": message.to, "text": message.body, "idempotencyKey": message.idempotency_key}
         ).encode()
-        request = urllib.request.Request(
-            self.url,
-            data=body,
-            method="POST",
-            headers={
-                "Content-Type": "application/json",
-                "Idempotency-Key": message.idempotency_key,
-                "User-Agent": "crmdp",
-            },
-        )
+        headers = {
+            "Content-Type": "application/json",
+            "Idempotency-Key": message.idempotency_key,
+            "User-Agent": "crmdp",
+        }
+        deadline = settings.CRMDP_SMS_TIMEOUT
         try:
-            with urllib.request.urlopen(request, timeout=settings.CRMDP_SMS_TIMEOUT) as response:
-                answer = response.read(65536)
-        except urllib.error.HTTPError as exc:
-            detail = exc.read(500).decode(errors="replace")
-            temporary = exc.code >= 500 or exc.code in (408, 429)
+            reply = outbound.post(
+                self.url,
+                body,
+                headers,
+                deadline=deadline,
+                allow_private=settings.CRMDP_OUTBOUND_ALLOW_PRIVATE,
+            )
+        except outbound.Unresolvable as exc:
+            raise TransportError(f"gateway unreachable: {exc}", permanent=False) from None
+        except outbound.Refused as exc:
+            raise TransportError(f"gateway address refused: {exc}", permanent=True) from None
+        except outbound.DeadlinePassed:
             raise TransportError(
-                f"gateway answered {exc.code}: {detail}".strip(), permanent=not temporary
+                f"gateway timed out: no complete answer within {deadline:g} s", permanent=False
             ) from None
-        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise TransportError(f"gateway unreachable: {reason}", permanent=False) from None
+        except (OSError, http.client.HTTPException) as exc:
+            raise TransportError(
+                f"gateway unreachable: {_network_reason(exc)}", permanent=False
+            ) from None
+        status = reply.status
+        if 300 <= status < 400:
+            raise TransportError(
+                f"gateway answered {status}; redirects are not followed", permanent=True
+            )
+        if status >= 400:
+            temporary = status >= 500 or status in (408, 429)
+            raise TransportError(f"gateway answered {status}", permanent=not temporary)
         try:
-            provider_id = str(json.loads(answer).get("id", ""))
+            provider_id = str(json.loads(reply.body).get("id", ""))
         except (ValueError, AttributeError):
             provider_id = ""
+        # An id is the gateway's text: kept short and printable.
+        provider_id = "".join(ch for ch in provider_id[:200] if ch.isprintable())
         return provider_id or message.idempotency_key
+
+
+def _network_reason(exc: BaseException) -> str:
+    """A few words for a network failure (never text the other side sent)."""
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, ConnectionResetError):
+        return "connection reset"
+    if isinstance(exc, TimeoutError):
+        return "connect timed out"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return "TLS certificate not trusted"
+    if isinstance(exc, ssl.SSLError):
+        return "TLS failed"
+    if isinstance(exc, http.client.HTTPException):
+        return "the answer was not HTTP"
+    return type(exc).__name__
 
 
 # The SMS providers an org can choose (`crmdp sms set --provider …`).

@@ -11,8 +11,17 @@ from crmdp.orgs.models import CatalogItem, Org, User, UserGroup
 
 
 class TicketStatus(models.TextChoices):
-    OPEN = "open"
-    RESOLVED = "resolved"
+    """The vendor's ticket statuses (SPEC §1); a new ticket is New."""
+
+    NEW = "new", "New"
+    OPEN = "open", "Open"
+    PENDING = "pending", "Pending"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+
+
+# Statuses in which a ticket still waits for work: its SLA due times still apply.
+UNRESOLVED = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
 
 
 class Ticket(models.Model):
@@ -21,9 +30,7 @@ class Ticket(models.Model):
     org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="tickets")
     title = models.CharField(max_length=500)
     body = models.TextField()
-    status = models.CharField(
-        max_length=10, choices=TicketStatus.choices, default=TicketStatus.OPEN
-    )
+    status = models.CharField(max_length=10, choices=TicketStatus.choices, default=TicketStatus.NEW)
     customer = models.ForeignKey(
         Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
     )

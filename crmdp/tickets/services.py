@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from crmdp.customers.matching import CUSTOMER_KINDS, TICKET_ORDER, find_by
@@ -13,10 +14,10 @@ from crmdp.customers.models import Customer, Kind
 from crmdp.customers.reading import CustomerInput
 from crmdp.customers.services import Linked, customer_create
 from crmdp.deals.models import Deal
-from crmdp.history.services import Writer
+from crmdp.history.services import HistoryBuffer, Origin, Writer
 from crmdp.lib.issues import join_path
 from crmdp.orgs.models import CatalogItem, UserGroup
-from crmdp.tickets.models import Ticket
+from crmdp.tickets.models import Ticket, TicketStatus
 
 TITLE_LENGTH = 80
 _TITLE_MAX = 500  # Ticket.title's max_length (PostgreSQL refuses longer, SQLite would keep it)
@@ -84,7 +85,10 @@ def ticket_add(w: Writer, data: TicketInput) -> TicketResult:
         created_by_listener=w.origin.listener,
         created_at=now,
     )
-    w.history.add(f"Created by {w.origin.describe()}.", ticket=ticket)
+    w.history.add(
+        f"Created by {w.origin.describe()} with status {TicketStatus(ticket.status).label}.",
+        ticket=ticket,
+    )
     if deal is not None:
         # Shown with the ticket's customer: whoever may not see it, may not see this.
         w.history.add(
@@ -128,3 +132,22 @@ def _ticket_customer(w: Writer, data: TicketInput) -> Linked | None:
         )
     kind = Kind.LEAD if data.lead else (Kind.ACCOUNT if who.wants_account else Kind.CONTACT)
     return Linked(customer_create(w, who, kind, why=" for a ticket"), created=True)
+
+
+def ticket_set_status(*, ticket: Ticket, status: str, origin: Origin) -> bool:
+    """Move a ticket to another status, with a history line naming who did it.
+    Returns whether anything changed (setting the status it has is no change)."""
+    new = TicketStatus(status)  # ValueError for a status that does not exist
+    with transaction.atomic():
+        # Locked: two people changing one ticket at once each see the other's change.
+        current = Ticket.objects.select_for_update().get(id=ticket.id, org_id=origin.org.id)
+        if current.status == new:
+            return False
+        old = TicketStatus(current.status)
+        current.status = new
+        current.save(update_fields=["status"])
+        history = HistoryBuffer(origin)
+        history.add(f"Status: {old.label} → {new.label}, by {origin.describe()}.", ticket=current)
+        history.flush()
+    ticket.status = new
+    return True

@@ -30,6 +30,7 @@ urlpatterns = [
     path("deals/<str:deal_id>/", deals.deal_detail, name="deal"),
     path("tickets/", tickets.ticket_list_page, name="tickets"),
     path("tickets/<str:code>/", tickets.ticket_detail, name="ticket"),
+    path("tickets/<str:code>/status/", tickets.ticket_status_page, name="ticket_status"),
     # A note opens on its customer's or deal's page.
     path("notes/<int:note_id>/", notes.note_page, name="note"),
     # The outbox, for owners and admins.

@@ -18,7 +18,7 @@ def test_a_ticket_reads_back_by_its_code(post, owner_api):
     ticket = reading.ticket(owner_api, code)
 
     assert (ticket.type, ticket.id, ticket.code) == ("ticket", result["record"]["id"], code)
-    assert (ticket.title, ticket.status, ticket.channel) == ("Printer on fire", "open", "Email")
+    assert (ticket.title, ticket.status, ticket.channel) == ("Printer on fire", "new", "Email")
 
 
 def test_a_ticket_without_a_customer_is_visible_to_every_member(post, make_api):

@@ -377,7 +377,9 @@ def test_the_ticket_and_its_customer_get_history_naming_the_listener_and_sender(
     )
 
     code = result["record"]["code"]
-    assert [h.text for h in reading.ticket(owner_api, code).history] == [f"Created by {BY}."]
+    assert [h.text for h in reading.ticket(owner_api, code).history] == [
+        f"Created by {BY} with status New."
+    ]
     customer_history = reading.customer(owner_api, contact["record"]["customerId"]).history
     assert customer_history[0].text == f"Ticket {code} “Broken” opened through {BY}."
 
@@ -389,7 +391,9 @@ def test_a_ticket_sent_by_another_member_is_owned_by_that_member(post, make_api,
 
     ticket = reading.ticket(owner_api, result["record"]["code"])
     assert ticket.owner == "agent@example.com"
-    assert ticket.history[0].text == "Created by listener “Web form” (sender agent@example.com)."
+    assert ticket.history[0].text == (
+        "Created by listener “Web form” (sender agent@example.com) with status New."
+    )
 
 
 def test_a_ticket_linked_to_a_deal_writes_a_line_on_the_deals_history(post, owner_api):

@@ -88,7 +88,8 @@ class Gateway:
 
 
 @contextmanager
-def sms_gateway(*script: int, delay: float = 0.0) -> Iterator[Gateway]:
+def sms_gateway(*script: int, delay: float = 0.0, location: str = "") -> Iterator[Gateway]:
+    """`location`: the Location header of each answer (a redirect to elsewhere)."""
     gateway = Gateway(list(script) or [200], delay=delay)
 
     class Handler(BaseHTTPRequestHandler):
@@ -104,6 +105,8 @@ def sms_gateway(*script: int, delay: float = 0.0) -> Iterator[Gateway]:
             )
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
+            if location:
+                self.send_header("Location", location)
             self.end_headers()
             self.wfile.write(reply.encode())
 

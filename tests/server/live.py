@@ -89,6 +89,7 @@ class LiveServer:
             "CRMDP_DATA_DIR": str(self.root / "data"),
             "DEBUG": "",
             "PYTHONUNBUFFERED": "1",  # the log file is read while the server runs
+            "CRMDP_OUTBOUND_ALLOW_PRIVATE": "1",  # the tests' SMS gateways are on loopback
         }
         test_database = os.environ.get("DATABASE_URL", "")
         if test_database.startswith(("postgres://", "postgresql://")):

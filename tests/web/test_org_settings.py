@@ -264,6 +264,17 @@ def test_sms_setup_takes_a_provider_and_its_url_but_never_the_trial_allowance(or
     assert (org.sms_provider, org.sms_url, org.sms_trial_remaining) == ("", "", 10)
 
 
+def test_the_sms_page_says_why_a_gateway_url_is_refused(org, owner, settings):
+    settings.CRMDP_OUTBOUND_ALLOW_PRIVATE = False
+    page = owner.post("/settings/sms/", {"provider": "http", "url": "http://169.254.169.254/"})
+    assert page.status_code == 400
+    error = error_beside(page.content, "url")
+    assert "The platform does not send there" in error
+    assert "link-local or cloud metadata" in error
+    org.refresh_from_db()
+    assert org.sms_url == ""
+
+
 def test_the_settings_overview_counts_what_the_org_has(org, owner, listener):
     catalog_add(org=org, kind="stage", name="New")
     page = owner.get("/settings/").content.decode()

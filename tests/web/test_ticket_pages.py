@@ -74,11 +74,11 @@ def test_tickets_are_filtered_by_channel_group_sla_status_and_tag(guide_org, own
     assert listed(group=support.id) == ["Phoned"]
     assert listed(sla=sla.id) == ["Emailed"]
     assert listed(status="resolved") == ["Tagged"]
-    assert listed(status="open") == ["Phoned", "Emailed"]
+    assert listed(status="new") == ["Phoned", "Emailed"]  # every new ticket is New
     assert listed(tag="vip") == ["Emailed"]  # any case
     assert listed(tag="billing") == ["Tagged", "Emailed"]
     assert listed(tag="bill") == []  # a whole tag, not a part of one
-    assert listed(tag="billing", status="open") == ["Emailed"]
+    assert listed(tag="billing", status="new") == ["Emailed"]
     assert listed(channel="99999", sla="x", status="nonsense") == ["Tagged", "Phoned", "Emailed"]
     assert first["status"] == "created"
 
@@ -94,7 +94,7 @@ def test_a_tickets_page_shows_every_field_its_customer_and_sla_times(guide_org, 
     for shown in (
         "title",
         "This is body of Ticket",
-        "open",
+        'class="badge badge-new">New<',
         "Phong Kinh Doanh",
         "Contact Form",
         "custom",
@@ -236,3 +236,61 @@ def test_a_tickets_deal_the_member_may_not_see_shows_its_deal_id_only(
     assert "Secret deal" not in as_member
     as_owner = owner.get(url).content.decode()
     assert f'<a href="/deals/{deal_id}/">Secret deal (deal {deal_id})</a>' in as_owner
+
+
+# -- statuses ---------------------------------------------------------------------------
+
+
+def test_a_ticket_moves_through_the_statuses_with_a_history_line_each(
+    guide_org, owner, post, owner_api
+):
+    code = post.action("add-ticket", sample_action("add-ticket"))["record"]["code"]
+    page = owner.get(f"/tickets/{code}/").content.decode()
+    for label in ("New", "Open", "Pending", "Resolved", "Closed"):
+        assert f">{label}</option>" in page  # the status form offers every status
+
+    for status in ("open", "pending", "resolved", "closed"):
+        response = owner.post(f"/tickets/{code}/status/", {"status": status})
+        assert (response.status_code, response.url) == (302, f"/tickets/{code}/")
+
+    shown = owner_api.get(f"/api/v1/tickets/{code}").json
+    assert shown["status"] == "closed"
+    by = "huy.nguyenviet@htklabs.com"
+    assert [line["text"] for line in shown["history"]][:4] == [
+        f"Status: Resolved → Closed, by {by}.",
+        f"Status: Pending → Resolved, by {by}.",
+        f"Status: Open → Pending, by {by}.",
+        f"Status: New → Open, by {by}.",
+    ]
+    assert 'class="badge badge-closed">Closed<' in owner.get(f"/tickets/{code}/").content.decode()
+
+
+def test_an_unknown_status_or_the_same_one_changes_nothing(guide_org, owner, post):
+    code = post.action("add-ticket", {"body": "Printer on fire"})["record"]["code"]
+    owner.post(f"/tickets/{code}/status/", {"status": "done"})
+    owner.post(f"/tickets/{code}/status/", {"status": "new"})
+    ticket = Ticket.objects.get()
+    assert ticket.status == "new"
+    assert ticket.history.count() == 1  # the creation only
+
+
+def test_a_member_cannot_set_the_status_of_a_ticket_they_may_not_see(login_as, post):
+    member = login_as("member@example.com")
+    post.action(
+        "add-contact",
+        {"name": "Private", "emails": [{"value": "p@example.com"}], "permit": {"status": 2}},
+    )
+    hidden = post.action("add-ticket", {"body": "b", "email": "p@example.com"})
+    response = member.post(f"/tickets/{hidden['record']['code']}/status/", {"status": "closed"})
+    assert response.status_code == 404
+    assert Ticket.objects.get().status == "new"
+    assert member.get(f"/tickets/{hidden['record']['code']}/status/").status_code == 405
+
+
+def test_a_closed_or_pending_ticket_past_its_due_time(guide_org, owner, post):
+    code = post.action("add-ticket", {"body": "Late", "slaName": "custom"})["record"]["code"]
+    past = timezone.now() - timedelta(hours=3)
+    Ticket.objects.update(first_response_due=past, resolution_due=past, status="pending")
+    assert "Overdue" in owner.get(f"/tickets/{code}/").content.decode()  # still waiting
+    Ticket.objects.update(status="closed")
+    assert "Overdue" not in owner.get(f"/tickets/{code}/").content.decode()

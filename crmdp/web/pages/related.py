@@ -18,7 +18,7 @@ from crmdp.deals.models import Deal
 from crmdp.messaging.models import Channel, Message
 from crmdp.notes.models import Note
 from crmdp.orgs.models import Membership
-from crmdp.tickets.models import Ticket, TicketStatus
+from crmdp.tickets.models import UNRESOLVED, Ticket, TicketStatus
 from crmdp.web.records import Badge, Column, Link, Row, day, money, visible_to, when
 
 ALL_CUSTOMER_KINDS = (Kind.CONTACT, Kind.ACCOUNT, Kind.LEAD)
@@ -57,8 +57,9 @@ def scoped_customer(membership: Membership, code: str | None) -> Customer | None
 
 
 def is_overdue(ticket: Ticket, due: datetime | None, now: datetime) -> bool:
-    """An open ticket past a due time (a resolved one is late no more)."""
-    return due is not None and ticket.status == TicketStatus.OPEN and due < now
+    """A ticket still waiting for work past a due time (a resolved or closed one is
+    late no more)."""
+    return due is not None and ticket.status in UNRESOLVED and due < now
 
 
 def due_lines(ticket: Ticket, due: datetime | None, now: datetime) -> list[str | Badge]:
@@ -91,7 +92,8 @@ def resolution_cell(ticket: Ticket, now: datetime) -> str | Badge:
 
 
 def status_badge(status: str) -> Badge:
-    return Badge(status, status)
+    known = status in TicketStatus.values
+    return Badge(TicketStatus(status).label if known else status, status)
 
 
 # -- tables on a record's page ----------------------------------------------------------

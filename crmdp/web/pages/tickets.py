@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from crmdp.deals.models import Deal
 from crmdp.deals.selectors import deal_number, visible_deals
+from crmdp.history.services import Origin
 from crmdp.orgs.models import Membership
-from crmdp.tickets.models import Ticket
+from crmdp.tickets.models import Ticket, TicketStatus
 from crmdp.tickets.selectors import ticket_history, ticket_list, visible_ticket
+from crmdp.tickets.services import ticket_set_status
 from crmdp.web.access import member_view
 from crmdp.web.forms import TicketFilters
 from crmdp.web.layout import page
@@ -181,6 +186,32 @@ def ticket_detail(request: HttpRequest, membership: Membership, code: str) -> Ht
             "facts": ticket_facts(membership, ticket),
             "cards": cards,
             "history": list(ticket_history(membership, ticket)),
+            "statuses": TicketStatus.choices,
         },
         section="tickets",
     )
+
+
+@require_POST
+@member_view
+def ticket_status_page(request: HttpRequest, membership: Membership, code: str) -> HttpResponse:
+    """Move a ticket to another status: anyone who may see the ticket may."""
+    ticket = visible_ticket(membership, code)
+    if ticket is None:
+        back = Link("Tickets", reverse("web:tickets"))
+        return page(
+            request,
+            membership,
+            "web/not_found.html",
+            {"what": "ticket", "back": back},
+            status=404,
+            section="tickets",
+        )
+    status = request.POST.get("status", "")
+    if status not in TicketStatus.values:
+        messages.error(request, f"{status!r} is not a ticket status.")
+    elif ticket_set_status(
+        ticket=ticket, status=status, origin=Origin(org=membership.org, actor=membership.user)
+    ):
+        messages.success(request, f"{ticket.code} is now {TicketStatus(status).label}.")
+    return redirect(ticket_url(ticket))
