@@ -271,6 +271,16 @@ CRMDP_LOGIN_ACCOUNT_FAILURES = env_int("CRMDP_LOGIN_ACCOUNT_FAILURES", 5)
 CRMDP_LOGIN_CLIENT_FAILURES = env_int("CRMDP_LOGIN_CLIENT_FAILURES", 20)
 CRMDP_LOGIN_WINDOW_SECONDS = env_int("CRMDP_LOGIN_WINDOW_SECONDS", 900)
 CRMDP_LOGIN_LOCKOUT_SECONDS = env_int("CRMDP_LOGIN_LOCKOUT_SECONDS", 900)
+
+# Bounded cost per request and per sender (issue 13). A new listener's rate limit
+# (0: none); the work one request may carry; refused requests' logging; what one
+# stored response may weigh; how long deliveries are kept (`crmdp prune`).
+CRMDP_LISTENER_RATE_LIMIT = env_int("CRMDP_LISTENER_RATE_LIMIT", 600)
+CRMDP_MAX_WORK_ITEMS = env_int("CRMDP_MAX_WORK_ITEMS", 2000)
+CRMDP_REFUSED_LOG_BYTES = env_int("CRMDP_REFUSED_LOG_BYTES", 4096)
+CRMDP_REFUSED_LOG_LIMIT = env_int("CRMDP_REFUSED_LOG_LIMIT", 60)
+CRMDP_MAX_STORED_RESPONSE_BYTES = env_int("CRMDP_MAX_STORED_RESPONSE_BYTES", 65536)
+CRMDP_DELIVERY_RETENTION_DAYS = env_int("CRMDP_DELIVERY_RETENTION_DAYS", 30)
 # SMS an org may queue per day (UTC) unless `crmdp sms set --daily-cap` says
 # otherwise: a leaked listener URL cannot run up an unbounded bill.
 CRMDP_SMS_DAILY_CAP = env_int("CRMDP_SMS_DAILY_CAP", 1000)
@@ -339,6 +349,10 @@ CRMDP_SMS_TIMEOUT = float(env("CRMDP_SMS_TIMEOUT", "10"))
 # (gateways on the operator's LAN; the tests' loopback gateways). Link-local and cloud
 # metadata addresses are refused whatever it says.
 CRMDP_OUTBOUND_ALLOW_PRIVATE = env_bool("CRMDP_OUTBOUND_ALLOW_PRIVATE", False)
+
+# Message templates (org admins write them): each rendering's budget of time and output.
+CRMDP_TEMPLATE_MAX_SECONDS = float(env("CRMDP_TEMPLATE_MAX_SECONDS", "0.25"))
+CRMDP_TEMPLATE_MAX_CHARS = env_int("CRMDP_TEMPLATE_MAX_CHARS", 20000)
 
 # The outbox worker.
 CRMDP_WORKER_POLL_SECONDS = float(env("CRMDP_WORKER_POLL_SECONDS", "0.5"))

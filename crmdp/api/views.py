@@ -18,13 +18,14 @@ from crmdp.api.serializers import (
     customer_json,
     deal_json,
     delivery_json,
+    iso,
     message_json,
     note_json,
     ticket_json,
 )
 from crmdp.customers.matching import parse_code
-from crmdp.customers.models import Customer
-from crmdp.customers.selectors import search_customers, visible_customers
+from crmdp.customers.models import Customer, Kind
+from crmdp.customers.selectors import customer_history, search_customers, visible_customers
 from crmdp.deals.models import Deal
 from crmdp.deals.selectors import deals_in_full
 from crmdp.history.models import HistoryEntry
@@ -106,7 +107,17 @@ def customer_detail(request: HttpRequest, membership: Membership, code: str) -> 
     )
     if customer is None:
         return not_found("customer")
-    return json(customer_json(customer, custom_field_names(membership.org_id, CUSTOMER_FIELDS)))
+    shown = customer_json(customer, custom_field_names(membership.org_id, CUSTOMER_FIELDS))
+    if customer.kind == Kind.ACCOUNT:
+        # An account's story includes its people's (those this reader may see).
+        lines = []
+        for entry in customer_history(membership, customer):
+            line = {"at": iso(entry.at), "text": entry.text}
+            if entry.customer is not None and entry.customer_id != customer.id:
+                line["customerId"] = entry.customer.code
+            lines.append(line)
+        shown["history"] = lines
+    return json(shown)
 
 
 @api_view

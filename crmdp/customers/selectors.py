@@ -9,7 +9,7 @@ from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 
 from crmdp.customers import keys as keymod
 from crmdp.customers.matching import parse_code
-from crmdp.customers.models import Customer, CustomerKey
+from crmdp.customers.models import Customer, CustomerKey, Kind
 from crmdp.history.models import HistoryEntry
 from crmdp.history.selectors import timeline
 from crmdp.lib.values import read_email, read_phone
@@ -150,5 +150,11 @@ def company_members(membership: Membership, account: Customer) -> QuerySet[Custo
 
 
 def customer_history(membership: Membership, customer: Customer) -> QuerySet[HistoryEntry]:
-    """A customer's timeline as this member may see it, newest first."""
-    return timeline(membership).filter(customer=customer)
+    """A customer's timeline as this member may see it, newest first. An account's
+    also has the lines of the contacts linked to it that the member may see: the
+    story of a company is also that of its people (issue 14)."""
+    lines = timeline(membership)
+    if customer.kind != Kind.ACCOUNT:
+        return lines.filter(customer=customer)
+    members = company_members(membership, customer).values("id")
+    return lines.filter(Q(customer=customer) | Q(customer__in=members)).select_related("customer")

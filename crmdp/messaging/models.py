@@ -32,6 +32,11 @@ class Message(models.Model):
     to = models.CharField(max_length=254)  # an email address, or a number in E.164
     subject = models.CharField(max_length=500, blank=True)
     body = models.TextField()
+    # A welcome message's templates and the values they see, as queued: the worker
+    # renders subject and body from them when it sends (outside any transaction,
+    # within the template budget), so no listener request runs an org's template.
+    # Empty once rendered, and for messages whose text came as it is (send-sms).
+    template = models.JSONField(default=dict, blank=True)
     reason = models.CharField(max_length=20)  # welcome, send-sms
     uses_trial = models.BooleanField(default=False)  # an SMS on the org's trial allowance
     listener = models.ForeignKey(

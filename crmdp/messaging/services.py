@@ -43,21 +43,23 @@ def template_context(customer: Customer, org: Org) -> dict[str, str]:
 def queue_welcome_messages(w: Writer, customer: Customer, path: str) -> list[Message]:
     """The listener's auto email and SMS for a customer it has just created:
     an email when it has a (valid) email, an SMS when it has a readable phone and
-    the org can send SMS. Templates are rendered now, into the message row."""
+    the org can send SMS. Only the templates and their values are queued: the
+    worker renders them (an org's template never runs inside a request)."""
     listener = w.origin.listener
     if listener is None or not (listener.email_enabled or listener.sms_enabled):
         return []
     context = template_context(customer, w.org)
     queued: list[Message] = []
 
-    def welcome(channel: str, to: str, body: str, **more: Any) -> Message:
+    def welcome(channel: str, to: str, template: dict[str, Any], **more: Any) -> Message:
         return rows.build(
             Message,
             org=w.org,
             customer=customer,
             channel=channel,
             to=to,
-            body=body,
+            body="",
+            template={**template, "values": context},
             reason="welcome",
             listener=listener,
             request_id=w.origin.request_id,
@@ -69,8 +71,7 @@ def queue_welcome_messages(w: Writer, customer: Customer, path: str) -> list[Mes
             welcome(
                 Channel.EMAIL,
                 context["email"],
-                templating.render(listener.email_body, context),
-                subject=templating.one_line(templating.render(listener.email_subject, context)),
+                {"subject": listener.email_subject, "body": listener.email_body},
             )
         )
     if listener.sms_enabled and context["phone"]:
@@ -83,15 +84,26 @@ def queue_welcome_messages(w: Writer, customer: Customer, path: str) -> list[Mes
         else:
             queued.append(
                 welcome(
-                    Channel.SMS,
-                    context["phone"],
-                    templating.render(listener.sms_text, context).strip(),
-                    uses_trial=trial,
+                    Channel.SMS, context["phone"], {"body": listener.sms_text}, uses_trial=trial
                 )
             )
     # Inserted with the request's other rows, when its actions are done.
     w.outbox.extend(queued)
     return queued
+
+
+def render_message(message: Message) -> None:
+    """Fill in a queued welcome message's subject and body from its templates
+    (the worker, before sending). TemplateProblem when they cannot be rendered
+    within the budget: such a message never can be, and fails."""
+    template = message.template
+    if not template:
+        return
+    values = template.get("values", {})
+    if "subject" in template:
+        message.subject = templating.one_line(templating.render(template["subject"], values))
+    body = templating.render(template.get("body", ""), values)
+    message.body = body if message.channel == Channel.EMAIL else body.strip()
 
 
 def sms_queue(

@@ -28,7 +28,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from crmdp.history.models import HistoryEntry
+from crmdp.lib.templating import TemplateProblem
 from crmdp.messaging.models import Channel, Message, MessageAttempt, MessageStatus
+from crmdp.messaging.services import render_message
 from crmdp.messaging.transports import SMS_TRANSPORTS, EmailTransport, Transport, TransportError
 from crmdp.orgs.models import Org
 
@@ -99,12 +101,19 @@ def deliver(message: Message, token: str, policy: Policy, worker: str) -> str:
     provider_id, error, permanent = "", "", False
     transport = transport_for(message)
     try:
-        provider_id = transport.send(message)
-    except TransportError as exc:
-        error, permanent = exc.reason, exc.permanent
-    except Exception as exc:  # a bug or an odd failure: retried like a temporary one
-        log.exception("message %s: unexpected error while sending", message.id)
-        error = f"{type(exc).__name__}: {exc}"
+        # Here, outside any transaction and within its budget: an org's template
+        # never holds a lock another org's request waits for.
+        render_message(message)
+    except TemplateProblem as exc:
+        error, permanent = f"the template cannot be rendered: it {exc}", True
+    if not error:
+        try:
+            provider_id = transport.send(message)
+        except TransportError as exc:
+            error, permanent = exc.reason, exc.permanent
+        except Exception as exc:  # a bug or an odd failure: retried like a temporary one
+            log.exception("message %s: unexpected error while sending", message.id)
+            error = f"{type(exc).__name__}: {exc}"
     finished = timezone.now()
     if not error:
         outcome = "sent"
@@ -139,10 +148,15 @@ def _record(
     started: datetime,
     finished: datetime,
 ) -> None:
+    # What was rendered is what was sent (or tried): kept, templates done with.
+    text = {"subject": message.subject, "body": message.body, "template": {}}
+    if outcome == "retry" or not message.template:
+        text = {}
     with transaction.atomic():
         mine = Message.objects.filter(id=message.id, lease_token=token)
         if outcome == "sent":
             kept = mine.update(
+                **text,
                 status=MessageStatus.SENT,
                 sent_at=finished,
                 finished_at=finished,
@@ -153,6 +167,7 @@ def _record(
             )
         elif outcome == "failed":
             kept = mine.update(
+                **text,
                 status=MessageStatus.FAILED,
                 finished_at=finished,
                 provider=provider,

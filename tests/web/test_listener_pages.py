@@ -262,3 +262,14 @@ def test_the_delivery_log_costs_the_same_few_queries_for_a_full_page(
     with django_assert_max_num_queries(10):
         page = owner.get(listener_page(listener))
     assert page.content.decode().count("1 created") == 25
+
+
+def test_the_listener_page_refuses_a_costly_template_beside_its_field(owner):
+    page = owner.post(
+        ADD,
+        valid_form(
+            email_enabled="on", email_subject="Hi", email_body='{{ name|ljust:"100000000" }}'
+        ),
+    )
+    assert page.status_code == 400
+    assert "is too costly" in error_beside(page.content, "email_body")

@@ -28,6 +28,7 @@ from crmdp.web.forms import CustomerFilters
 from crmdp.web.layout import page
 from crmdp.web.pages.related import (
     DEAL_COLUMNS,
+    customer_link,
     customer_url,
     deal_url,
     message_list,
@@ -252,6 +253,10 @@ def _customer(
         else []
     )
     history = list(customer_history(membership, customer))
+    for entry in history:
+        # A linked contact's line on an account's timeline says whose it is.
+        if entry.customer_id != customer.id and entry.customer is not None:
+            entry.on = customer_link(entry.customer)  # type: ignore[attr-defined]
     code = customer.code
     deals = related_table(
         "Deals",
