@@ -359,3 +359,7 @@ CRMDP_WORKER_POLL_SECONDS = float(env("CRMDP_WORKER_POLL_SECONDS", "0.5"))
 CRMDP_WORKER_LEASE_SECONDS = float(env("CRMDP_WORKER_LEASE_SECONDS", "60"))
 CRMDP_RETRY_BASE_SECONDS = float(env("CRMDP_RETRY_BASE_SECONDS", "2"))
 CRMDP_MAX_ATTEMPTS = env_int("CRMDP_MAX_ATTEMPTS", 8)
+# Sending threads per worker process; one org's lane may use at most half of them.
+CRMDP_WORKER_THREADS = env_int("CRMDP_WORKER_THREADS", 4)
+# The whole SMTP conversation for one email, connect to last reply (a watchdog cuts it).
+CRMDP_EMAIL_TIMEOUT = float(env("CRMDP_EMAIL_TIMEOUT", "10"))
