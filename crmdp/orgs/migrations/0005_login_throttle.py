@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orgs', '0003_membership_full_name'),
+        ('orgs', '0004_number_series'),
     ]
 
     operations = [
