@@ -249,3 +249,31 @@ class CustomFieldDefinition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.record_type}, {self.field_type})"
+
+
+class LoginThrottle(models.Model):
+    """Failed logins of one account (an email, whether or not it has a login) or one
+    client address, counted in a window; past the limit, locked until a time.
+
+    In the database, not in a process: every web process must see the same count,
+    or N processes would allow N times the attempts.
+    """
+
+    class Scope(models.TextChoices):
+        ACCOUNT = "account"
+        CLIENT = "client"
+
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    key = models.CharField(max_length=254)  # the email (lower case) or the client address
+    failures = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField(default=timezone.now)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="login_throttle_unique")
+        ]
+        indexes = [models.Index(fields=["window_started_at"], name="login_throttle_window")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}: {self.failures}"
