@@ -266,7 +266,7 @@ class LoginThrottle(models.Model):
     scope = models.CharField(max_length=10, choices=Scope.choices)
     key = models.CharField(max_length=254)  # the email (lower case) or the client address
     failures = models.PositiveIntegerField(default=0)
-    window_started_at = models.DateTimeField(default=timezone.now)
+    window_started_at = models.DateTimeField(default=now)
     locked_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:

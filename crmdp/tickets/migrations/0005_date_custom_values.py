@@ -35,6 +35,6 @@ class Migration(migrations.Migration):
         ("tickets", "0004_ticket_code"),
         ("customers", "0003_renormalise_keys"),
         ("deals", "0002_renormalise_values"),
-        ("orgs", "0005_org_country_timezone"),
+        ("orgs", "0006_org_country_timezone"),
     ]
     operations = [migrations.RunPython(to_dates, migrations.RunPython.noop, elidable=True)]

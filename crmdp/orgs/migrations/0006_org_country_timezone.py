@@ -17,7 +17,7 @@ def fill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("orgs", "0004_number_series")]
+    dependencies = [("orgs", "0005_login_throttle")]
     operations = [
         migrations.AddField(
             model_name="org", name="country", field=models.CharField(blank=True, max_length=2)
