@@ -101,7 +101,7 @@ def note_json(note: Note) -> dict[str, Any]:
         "channel": note.channel.name if note.channel else None,
         "permit": _permit(note),
         "customer": _customer_ref(note.customer),
-        "deal": {"dealId": note.deal.id, "name": note.deal.name} if note.deal else None,
+        "deal": {"dealId": note.deal.number, "name": note.deal.name} if note.deal else None,
         "createdAt": iso(note.created_at),
     }
 
@@ -109,8 +109,8 @@ def note_json(note: Note) -> dict[str, Any]:
 def deal_json(deal: Deal, field_names: dict[str, str], notes: list[Note]) -> dict[str, Any]:
     return {
         "type": "deal",
-        "id": deal.id,
-        "dealId": deal.id,
+        "id": deal.number,
+        "dealId": deal.number,
         "name": deal.name,
         "stage": deal.stage.name if deal.stage else None,
         # Fixed-point ("50000", never "5E+4"), without trailing zeros.
@@ -144,7 +144,7 @@ def ticket_json(ticket: Ticket, field_names: dict[str, str]) -> dict[str, Any]:
         "body": ticket.body,
         "status": ticket.status,
         "customer": _customer_ref(ticket.customer),
-        "deal": {"dealId": ticket.deal.id, "name": ticket.deal.name} if ticket.deal else None,
+        "deal": {"dealId": ticket.deal.number, "name": ticket.deal.name} if ticket.deal else None,
         "group": ticket.group.name if ticket.group else None,
         "sla": ticket.sla.name if ticket.sla else None,
         "firstResponseDue": iso(ticket.first_response_due),

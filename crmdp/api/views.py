@@ -23,7 +23,7 @@ from crmdp.api.serializers import (
     note_json,
     ticket_json,
 )
-from crmdp.customers.matching import parse_code
+from crmdp.customers.matching import code_filter
 from crmdp.customers.models import Customer, Kind
 from crmdp.customers.selectors import customer_history, search_customers, visible_customers
 from crmdp.deals.models import Deal
@@ -97,12 +97,10 @@ def customer_list(request: HttpRequest, membership: Membership) -> JsonResponse:
 
 @api_view
 def customer_detail(request: HttpRequest, membership: Membership, code: str) -> JsonResponse:
-    parsed = parse_code(code)
+    by_code = code_filter(code)
     customer = (
-        _with_details(visible_customers(membership), membership)
-        .filter(kind=parsed[0], id=parsed[1])
-        .first()
-        if parsed
+        _with_details(visible_customers(membership), membership).filter(by_code).first()
+        if by_code is not None
         else None
     )
     if customer is None:
@@ -132,11 +130,10 @@ def delivery_list(request: HttpRequest, membership: Membership, listener_id: int
 
 
 def _visible_customer(membership: Membership, code: str) -> Customer | None:
-    parsed = parse_code(code)
-    if parsed is None:
+    by_code = code_filter(code)
+    if by_code is None:
         return None
-    kind, number = parsed
-    return visible_customers(membership).filter(kind=kind, id=number).first()
+    return visible_customers(membership).filter(by_code).first()
 
 
 @api_view
@@ -158,7 +155,7 @@ def _deal_json(deal: Deal, field_names: dict[str, str]) -> dict[str, Any]:
 
 @api_view
 def deal_detail(request: HttpRequest, membership: Membership, deal_id: int) -> JsonResponse:
-    deal = _deals(membership).filter(id=deal_id).first()
+    deal = _deals(membership).filter(number=deal_id).first()
     if deal is None:
         return not_found("deal")
     return json(_deal_json(deal, custom_field_names(membership.org_id, ("deal",))))
@@ -180,7 +177,7 @@ def ticket_detail(request: HttpRequest, membership: Membership, code: str) -> Js
     number = ticket_number(code)
     ticket = (
         visible_tickets(membership)
-        .filter(id=number)
+        .filter(number=number)
         .select_related("customer", "deal", "group", "sla", "channel", "owner")
         .prefetch_related(_history(membership))
         .first()

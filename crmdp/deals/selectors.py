@@ -52,7 +52,7 @@ def deal_list(
         found = Q(name_key__contains=name_key(q))
         number = deal_number(q)
         if number is not None:
-            found |= Q(id=number)
+            found |= Q(number=number)
         deals = deals.filter(found)
     if stage_id is not None:
         deals = deals.filter(stage_id=stage_id)
@@ -112,7 +112,7 @@ def deals_in_full(membership: Membership) -> QuerySet[Deal]:
 def visible_deal(membership: Membership, deal_id: int) -> Deal | None:
     """The deal with this dealId, with its relations, if the member may see it; None
     otherwise, so that "not yours" and "no such" look alike."""
-    return _with_relations(visible_deals(membership)).filter(id=deal_id).first()
+    return _with_relations(visible_deals(membership)).filter(number=deal_id).first()
 
 
 def deal_history(membership: Membership, deal: Deal) -> QuerySet[HistoryEntry]:

@@ -58,6 +58,36 @@ class Org(models.Model):
         return self.name
 
 
+class Series(models.TextChoices):
+    """The numbered records of an org: each series counts from 1 in every org."""
+
+    CONTACT = "PID", "contacts (PID-n)"
+    ACCOUNT = "CID", "accounts (CID-n)"
+    LEAD = "LID", "leads (LID-n)"
+    TICKET = "TID", "tickets (TID-n)"
+    DEAL = "deal", "deals (dealId)"
+
+
+class NumberSeries(models.Model):
+    """The last number an org has given in one series (see crmdp.orgs.numbering).
+
+    Codes are per org (SPEC §1): a code never tells one org how many records the
+    others have, and two orgs may both have a PID-1. A number is never given twice,
+    even after its record is deleted: the counter only grows."""
+
+    org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="+")
+    series = models.CharField(max_length=8, choices=Series.choices)
+    last_given = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["org", "series"], name="number_series_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series} {self.last_given}"
+
+
 class Role(models.TextChoices):
     OWNER = "owner"
     ADMIN = "admin"
@@ -207,3 +237,31 @@ class CustomFieldDefinition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.record_type}, {self.field_type})"
+
+
+class LoginThrottle(models.Model):
+    """Failed logins of one account (an email, whether or not it has a login) or one
+    client address, counted in a window; past the limit, locked until a time.
+
+    In the database, not in a process: every web process must see the same count,
+    or N processes would allow N times the attempts.
+    """
+
+    class Scope(models.TextChoices):
+        ACCOUNT = "account"
+        CLIENT = "client"
+
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    key = models.CharField(max_length=254)  # the email (lower case) or the client address
+    failures = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField(default=timezone.now)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="login_throttle_unique")
+        ]
+        indexes = [models.Index(fields=["window_started_at"], name="login_throttle_window")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}: {self.failures}"

@@ -216,7 +216,7 @@ class ListenerForm(forms.Form):
         label="Rate limit (requests per minute)",
         required=False,
         min_value=1,
-        help_text="Empty: no limit.",
+        help_text="Empty: no limit. New listeners start at CRMDP_LISTENER_RATE_LIMIT (600).",
     )
 
     def __init__(self, org: Org, *args: Any, **kwargs: Any) -> None:

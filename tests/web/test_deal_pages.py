@@ -206,10 +206,16 @@ def test_a_deal_the_member_is_named_on_is_visible_to_them(guide_org, post):
 def test_another_orgs_deal_is_not_found(guide_org, owner, post):
     org2, post2 = other_org()
     set_up_guide_org(org2)
-    theirs = post2.action("add-deal", new_deal("Their order"), sender="boss@other.example")
+    # dealIds count per org: their deal 2 is nothing here, deal 1 is ours.
+    _, theirs = post2.actions(
+        ("add-deal", new_deal("Their first order")),
+        ("add-deal", new_deal("Their order")),
+        sender="boss@other.example",
+    )
     post.action("add-deal", new_deal("Our order"))
 
     assert owner.get(f"/deals/{theirs['record']['id']}/").status_code == 404
+    assert "Our order" in owner.get("/deals/1/").content.decode()
     assert names_listed(owner.get("/deals/").content) == ["Our order"]
     assert names_listed(owner.get("/deals/", {"q": str(theirs["record"]["id"])}).content) == []
 

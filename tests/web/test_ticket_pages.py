@@ -151,9 +151,15 @@ def test_a_ticket_of_a_customer_the_member_may_not_see_is_hidden(login_as, post)
 
 def test_another_orgs_ticket_is_not_found(owner, post):
     _, post2 = other_org()
-    theirs = post2.action("add-ticket", {"body": "Theirs"}, sender="boss@other.example")
+    # Codes count per org: their TID-2 is nothing here, TID-1 is ours.
+    _, theirs = post2.actions(
+        ("add-ticket", {"body": "Their first"}),
+        ("add-ticket", {"body": "Theirs"}),
+        sender="boss@other.example",
+    )
     post.action("add-ticket", {"body": "Ours"})
     assert owner.get(f"/tickets/{theirs['record']['code']}/").status_code == 404
+    assert "Ours" in owner.get("/tickets/TID-1/").content.decode()
     assert names_listed(owner.get("/tickets/").content) == ["Ours"]
 
 

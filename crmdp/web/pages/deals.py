@@ -66,7 +66,7 @@ DEALS = RecordList(
     noun="deals",
     columns=(
         Column("Name", lambda d: d.name),
-        Column("Deal ID", lambda d: str(d.id), "muted nowrap"),
+        Column("Deal ID", lambda d: str(d.number), "muted nowrap"),
         Column("Stage", lambda d: d.stage.name if d.stage else ""),
         Column("Value", lambda d: money(d.value, d.currency), "nowrap"),
         Column("Customer", _customer_cell),
@@ -126,7 +126,7 @@ def deal_facts(deal: Deal, seen: set[int]) -> list[Fact]:
 
     return [
         fact("Name", deal.name),
-        fact("Deal ID", str(deal.id)),
+        fact("Deal ID", str(deal.number)),
         fact("Stage", deal.stage.name if deal.stage else ""),
         fact("Value", money(deal.value, deal.currency)),
         fact("Close date", when(deal.close_date)),
@@ -182,7 +182,7 @@ def deal_detail(request: HttpRequest, membership: Membership, deal_id: str) -> H
         deal_tickets(membership, deal),
         ticket_url,
         empty="No tickets about this deal.",
-        more_url=f"{reverse('web:tickets')}?deal={deal.id}",
+        more_url=f"{reverse('web:tickets')}?deal={deal.number}",
     )
     return page(
         request,
@@ -190,7 +190,7 @@ def deal_detail(request: HttpRequest, membership: Membership, deal_id: str) -> H
         "web/deals/detail.html",
         {
             "record": deal,
-            "crumb": f"#{deal.id}",
+            "crumb": f"#{deal.number}",
             "back": back,
             "facts": deal_facts(deal, seen),
             "cards": cards,

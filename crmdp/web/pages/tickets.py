@@ -73,7 +73,7 @@ def tickets_spec(now: datetime) -> RecordList:
 
 def _scoped_deal(membership: Membership, given: str | None) -> Deal | None:
     number = deal_number(given) if given else None
-    return visible_deals(membership).filter(id=number).first() if number is not None else None
+    return visible_deals(membership).filter(number=number).first() if number is not None else None
 
 
 @member_view
@@ -99,7 +99,7 @@ def ticket_list_page(request: HttpRequest, membership: Membership) -> HttpRespon
     scope = (
         customer_link(customer)
         if customer
-        else Link(f"deal {deal.id} {deal.name}", deal_url(deal))
+        else Link(f"deal {deal.number} {deal.name}", deal_url(deal))
         if deal
         else None
     )
@@ -116,8 +116,8 @@ def _deal_line(membership: Membership, ticket: Ticket) -> str | Link | None:
     if deal is None:
         return None
     if membership.sees_everything or visible_deals(membership).filter(id=deal.id).exists():
-        return Link(f"{deal.name} (deal {deal.id})", deal_url(deal))
-    return f"deal {deal.id} (not shared with you)"
+        return Link(f"{deal.name} (deal {deal.number})", deal_url(deal))
+    return f"deal {deal.number} (not shared with you)"
 
 
 def ticket_facts(membership: Membership, ticket: Ticket) -> list[Fact]:
