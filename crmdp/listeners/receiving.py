@@ -41,6 +41,7 @@ from crmdp.listeners.results import Outcome, action_result, error_body
 from crmdp.messaging.models import Message
 from crmdp.orgs.directory import OrgDirectory, active_member
 from crmdp.orgs.models import User
+from crmdp.orgs.numbering import Numbers
 
 log = logging.getLogger(__name__)
 
@@ -429,13 +430,19 @@ def _run(
                 if idempotency_key and record is None:
                     raise _Overtaken
                 lock_identities(listener.org_id, locks)
-                batch = _Batch(origin, directory, KeyIndex(listener.org_id), savepoints)
+                org_id = listener.org_id
+                batch = _Batch(origin, directory, KeyIndex(org_id), Numbers(org_id), savepoints)
                 # Every customer key the actions carry, read in one query (after the
                 # locks, so no other writer can change them before we commit).
                 batch.keys.prefetch(key for lock in locks if (key := customer_key(lock)))
                 if batch.new_customers.takes_ids_in_blocks:
                     expected = sum(action.new_customers_expected(batch.keys) for action in actions)
                     batch.new_customers.reserve(expected)
+                if connection.vendor == "postgresql" and any(
+                    action.may_number(batch.keys) for action in actions
+                ):
+                    # Before any row lock an action takes (see crmdp.orgs.numbering).
+                    batch.numbers.lock()
                 with connection.execute_wrapper(batch.count_writes):
                     results = [batch.execute(plan) for plan in planned]
                 batch.flush()
@@ -503,6 +510,7 @@ class _Batch:
     origin: Origin
     directory: OrgDirectory
     keys: KeyIndex
+    numbers: Numbers
     savepoints: bool = False
     new_customers: NewCustomers = field(default_factory=NewCustomers)
     history: list[HistoryEntry] = field(default_factory=list)
@@ -529,12 +537,14 @@ class _Batch:
             notes,
             self.keys,
             self.new_customers,
+            self.numbers,
             defer_new_customers=not plan.action.needs_customer_rows,
         )
         if plan.action.needs_customer_rows:
             self.new_customers.flush()  # so that it finds the customers created before it
         issues: list[Issue] = []
         self.keys.action_started()
+        self.numbers.action_started()
         writes_before = self.writes
         try:
             with transaction.atomic() if self.savepoints else contextlib.nullcontext():
@@ -556,10 +566,12 @@ class _Batch:
             if self.writes != writes_before and not self.savepoints:
                 raise _NeedsSavepoints
             self.keys.action_failed()
+            self.numbers.action_failed()
             return action_result(
                 plan.index, plan.action_type, Outcome("error"), notes.warnings, issues
             )
         self.keys.action_done()
+        self.numbers.action_done()
         self.new_customers.add(writer.created)
         self.history += writer.history.entries
         self.outbox += writer.outbox
@@ -568,6 +580,7 @@ class _Batch:
     def flush(self) -> None:
         self.new_customers.flush()
         self.keys.flush()
+        self.numbers.save()
         rows.insert(self.history)
         rows.insert(self.outbox)
 

@@ -100,8 +100,7 @@ def test_tickets_get_tid_codes_read_back_in_any_case(post, owner_api):
     )
 
     codes = [first["record"]["code"], second["record"]["code"]]
-    assert codes == [f"TID-{first['record']['id']}", f"TID-{second['record']['id']}"]
-    assert second["record"]["id"] > first["record"]["id"]
+    assert codes == ["TID-1", "TID-2"]  # the org's first two tickets
     assert reading.ticket(owner_api, f" {codes[1].lower()} ").body == "Still on fire"
 
 
@@ -143,7 +142,7 @@ def test_the_customer_is_found_by_customer_id_contact_id_passport_email_then_pho
     assert result["related"] == [
         {
             "type": "contact",
-            "id": int(five_contacts[first].removeprefix("PID-")),
+            "id": Customer.objects.get(number=int(five_contacts[first].removeprefix("PID-"))).id,
             "customerId": five_contacts[first],
             "status": "linked",
             "matchedOn": first,
