@@ -1,6 +1,8 @@
 """add-contact (SPEC §4, §5): reading the values, finding duplicates, companies,
 the listener's defaults."""
 
+from datetime import date
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -164,9 +166,12 @@ def test_a_contact_point_type_outside_the_list_is_stored_as_other_with_a_warning
         ("Fri Jan 01 1993 00:00:00 GMT+0700 (ICT)", "1993-01-01"),
         ("1993-01-01", "1993-01-01"),
         ("1993-01-01T00:00:00+07:00", "1993-01-01"),
-        ("01/02/1993", "1993-02-01"),
-        (725846400000, "1993-01-01"),
+        ("13/02/1993", "1993-02-13"),  # 13 can only be the day
+        (19930101, "1993-01-01"),  # YYYYMMDD, a number or a string
+        ("19930101", "1993-01-01"),
+        (725846400000, "1993-01-01"),  # epoch milliseconds
         ("725846400000", "1993-01-01"),
+        (725821200, "1993-01-01"),  # epoch seconds: midnight in Vietnam, 31 Dec in UTC
     ],
 )
 def test_date_of_birth_in_every_documented_form(post, owner_api, raw, expected):
@@ -299,6 +304,25 @@ def test_a_name_longer_than_its_column_cannot_create_a_contact(post):
 # -- custom fields --------------------------------------------------------------------
 
 
+def test_an_ambiguous_date_of_birth_is_read_day_first_in_vietnam_with_a_warning(post, owner_api):
+    result = created(post, {"name": "Lan", "dateOfBirth": "01/02/1993"})
+    warning = warnings_of(result)["data[0].data.dateOfBirth"]
+    assert "day first or month first" in warning and "1993-02-01" in warning
+    assert owner_api.customer(result["record"]["customerId"])["dateOfBirth"] == "1993-02-01"
+
+
+def test_a_us_org_reads_dates_month_first_and_instants_on_its_own_calendar(db):
+    org, _ = org_create(name="US Org", owner_email="boss@us.example", phone_region="US")
+    assert (org.country, org.timezone) == ("US", "America/New_York")
+    poster = Poster(Client(), listener_create(org=org, settings=ListenerSettings(name="Form")))
+    sent = {"01/02/1993": date(1993, 1, 2), 725846400: date(1992, 12, 31)}
+    for raw, expected in sent.items():
+        result = poster.action(
+            "add-contact", {"name": "Joe", "dateOfBirth": raw}, sender="boss@us.example"
+        )
+        assert Customer.objects.get(id=result["record"]["id"]).date_of_birth == expected
+
+
 @pytest.fixture
 def fields(org):
     return {
@@ -329,7 +353,7 @@ def test_custom_fields_are_read_by_name_and_type(post, owner_api, fields):
             "cusFields": [
                 {"name": "referred by", "value": "Cong Nguyen"},
                 {"name": "BUDGET", "value": "50000"},
-                {"name": "Enrolled On", "value": "2019-07-08T00:00:00+07:00"},
+                {"name": "Enrolled On", "value": "20190708"},
                 {"name": "animals", "value": "dog|Cat"},
                 {"name": "Days", "value": "Mon|Tue"},
                 {"name": "size", "value": "m"},
@@ -340,7 +364,7 @@ def test_custom_fields_are_read_by_name_and_type(post, owner_api, fields):
     assert owner_api.customer(result["record"]["customerId"])["customFields"] == {
         "Referred By": "Cong Nguyen",
         "Budget": "50000",
-        "Enrolled On": "2019-07-08T00:00:00+07:00",
+        "Enrolled On": "2019-07-08",  # ISO 8601, whatever came in
         "Animals": ["Dog", "Cat"],
         "Days": ["Mon", "Tue"],
         "Size": "M",
