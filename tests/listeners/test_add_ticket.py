@@ -49,7 +49,7 @@ def test_guide_sample_opens_a_ticket_for_the_lead_of_the_add_lead_sample(
     code = result["record"]["code"]
     assert result["record"] == {
         "type": "ticket",
-        "id": int(code.removeprefix("TID-")),
+        "id": Ticket.objects.get(number=int(code.removeprefix("TID-"))).id,
         "code": code,
     }
     # LID-123 does not exist; the lead's contactId 1234567897 finds it.
