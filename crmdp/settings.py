@@ -281,6 +281,11 @@ CRMDP_REFUSED_LOG_BYTES = env_int("CRMDP_REFUSED_LOG_BYTES", 4096)
 CRMDP_REFUSED_LOG_LIMIT = env_int("CRMDP_REFUSED_LOG_LIMIT", 60)
 CRMDP_MAX_STORED_RESPONSE_BYTES = env_int("CRMDP_MAX_STORED_RESPONSE_BYTES", 65536)
 CRMDP_DELIVERY_RETENTION_DAYS = env_int("CRMDP_DELIVERY_RETENTION_DAYS", 30)
+# Seconds a client has to send its request's headers, then its body, before `crmdp
+# serve` answers 408 (read by its gunicorn worker, crmdp/web/buffering.py, from the
+# same variables).
+CRMDP_HEADER_TIMEOUT = env_int("CRMDP_HEADER_TIMEOUT", 10)
+CRMDP_BODY_TIMEOUT = env_int("CRMDP_BODY_TIMEOUT", 60)
 # SMS an org may queue per day (UTC) unless `crmdp sms set --daily-cap` says
 # otherwise: a leaked listener URL cannot run up an unbounded bill.
 CRMDP_SMS_DAILY_CAP = env_int("CRMDP_SMS_DAILY_CAP", 1000)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Value
 
 from crmdp.customers import keys as keymod
 from crmdp.customers.matching import code_filter
@@ -126,7 +126,19 @@ def customer_list(
             org_id=membership.org_id, key=keymod.tag_key(tag), customer_id=OuterRef("id")
         )
         queryset = queryset.filter(Exists(tagged))
-    return queryset.select_related("source", "owner", "company").order_by("-id")
+    queryset = queryset.select_related("source", "owner", "company").order_by("-id")
+    return with_company_visible(queryset, membership)
+
+
+def with_company_visible(
+    queryset: QuerySet[Customer], membership: Membership
+) -> QuerySet[Customer]:
+    """Each customer says whether the member may see its company (`company_visible`):
+    a contact's page or row must not name a company the member may not see."""
+    if membership.sees_everything:
+        return queryset.annotate(company_visible=Value(True))
+    shown = visible_customers(membership).filter(id=OuterRef("company_id"))
+    return queryset.annotate(company_visible=Exists(shown))
 
 
 def visible_customer(membership: Membership, code: str, kinds: Sequence[str]) -> Customer | None:

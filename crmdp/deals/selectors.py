@@ -3,6 +3,9 @@ and the read API alike."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Value
 
 from crmdp.customers.models import Customer
@@ -20,6 +23,52 @@ _DEAL_ID_DIGITS = 18
 
 def visible_deals(membership: Membership) -> QuerySet[Deal]:
     return permitted(Deal.objects.filter(org_id=membership.org_id), membership)
+
+
+@dataclass(frozen=True)
+class Related:
+    """Which related customers and deals (by id) a member may see, read once for a
+    page of records: a record the member may see can point at one they may not (a
+    deal's customer, a ticket's deal, a contact's company, a note's deal), and then
+    neither its name nor its code may be shown (issue 13)."""
+
+    everything: bool
+    customer_ids: frozenset[int] = frozenset()
+    deal_ids: frozenset[int] = frozenset()
+
+    def customer(self, customer: Customer | None) -> Customer | None:
+        """`customer` if the member may see it, else None."""
+        if customer is None or self.everything or customer.id in self.customer_ids:
+            return customer
+        return None
+
+    def deal(self, deal: Deal | None) -> Deal | None:
+        """`deal` if the member may see it, else None."""
+        if deal is None or self.everything or deal.id in self.deal_ids:
+            return deal
+        return None
+
+
+def related_seen(
+    membership: Membership,
+    *,
+    customer_ids: Iterable[int | None] = (),
+    deal_ids: Iterable[int | None] = (),
+) -> Related:
+    """What `Related` says for these ids: two queries at most, whatever their number."""
+    if membership.sees_everything:
+        return Related(everything=True)
+    customers = {i for i in customer_ids if i is not None}
+    deals = {i for i in deal_ids if i is not None}
+    seen_customers = (
+        visible_customers(membership).filter(id__in=customers).values_list("id", flat=True)
+        if customers
+        else []
+    )
+    seen_deals = (
+        visible_deals(membership).filter(id__in=deals).values_list("id", flat=True) if deals else []
+    )
+    return Related(False, frozenset(seen_customers), frozenset(seen_deals))
 
 
 def deal_number(text: str) -> int | None:

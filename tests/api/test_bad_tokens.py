@@ -7,6 +7,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.test import Client
 
+import crmdp.api.auth
+from crmdp.lib.throttle import SlidingLimit
+
 
 def get(token: str, address: str) -> tuple[int, dict[str, str]]:
     response = Client(REMOTE_ADDR=address).get(
@@ -33,3 +36,10 @@ def test_past_the_bad_token_limit_an_address_gets_429_whatever_it_sends(owner_ap
 def test_good_tokens_are_never_counted(owner_api):
     for _ in range(settings.CRMDP_API_BAD_TOKEN_LIMIT + 5):
         assert get(owner_api.token, "192.0.2.45")[0] == 200
+
+
+def test_a_limit_of_zero_counts_nothing(owner_api, monkeypatch):
+    monkeypatch.setattr(crmdp.api.auth, "_bad_tokens", SlidingLimit(0))
+    for n in range(40):
+        assert get(f"crmdp_guess{n}", "203.0.113.21")[0] == 401
+    assert get(owner_api.token, "203.0.113.21")[0] == 200

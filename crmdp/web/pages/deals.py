@@ -27,6 +27,7 @@ from crmdp.web.pages.related import (
     ticket_url,
 )
 from crmdp.web.records import (
+    NOT_SHARED,
     Card,
     Column,
     Fact,
@@ -53,7 +54,7 @@ def _customer_cell(deal: Deal) -> str:
         return ""
     if deal.customer_visible:  # type: ignore[attr-defined]
         return deal.customer.display_name
-    return f"{deal.customer.code} (not shared)"
+    return NOT_SHARED
 
 
 def _first_and_more(values: list[str]) -> str:
@@ -117,12 +118,13 @@ def _seen_customers(membership: Membership, deal: Deal) -> set[int]:
 
 def deal_facts(deal: Deal, seen: set[int]) -> list[Fact]:
     """Every field of a deal, in the order of the add-deal action. Its customers are
-    linked where the member may see them; one they may not see shows its code only."""
+    linked where the member may see them; one they may not see shows neither its
+    name nor its code."""
 
     def shown(customer: Customer) -> str | Link:
         if customer.id in seen:
             return customer_link(customer)
-        return f"{customer.code} (not shared with you)"
+        return NOT_SHARED
 
     return [
         fact("Name", deal.name),

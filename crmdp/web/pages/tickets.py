@@ -33,6 +33,7 @@ from crmdp.web.pages.related import (
     ticket_url,
 )
 from crmdp.web.records import (
+    NOT_SHARED,
     Badge,
     Card,
     Column,
@@ -111,13 +112,13 @@ def ticket_list_page(request: HttpRequest, membership: Membership) -> HttpRespon
 
 
 def _deal_line(membership: Membership, ticket: Ticket) -> str | Link | None:
-    """The deal, linked when the member may see it; else its dealId only."""
+    """The deal, linked when the member may see it; else neither its name nor its id."""
     deal = ticket.deal
     if deal is None:
         return None
     if membership.sees_everything or visible_deals(membership).filter(id=deal.id).exists():
         return Link(f"{deal.name} (deal {deal.number})", deal_url(deal))
-    return f"deal {deal.number} (not shared with you)"
+    return NOT_SHARED
 
 
 def ticket_facts(membership: Membership, ticket: Ticket) -> list[Fact]:
