@@ -1,5 +1,6 @@
 """The `crmdp` command: Django's management commands, with the product's own
-(`serve`, `worker`, `org`, `user`, `listener`, `catalog`, `field`, `sms`, `demo`)."""
+(`serve`, `worker`, `org`, `user`, `listener`, `catalog`, `field`, `sms`, `demo`,
+`prune`)."""
 
 from __future__ import annotations
 

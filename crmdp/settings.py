@@ -38,7 +38,9 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env("CRMDP_DATA_DIR", "data")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# Private when created (0700): it holds the database, the secret key and sent mail.
+# An existing directory keeps the mode its operator gave it.
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def _secret_key() -> str:
@@ -191,6 +193,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Every answer, whoever makes it, carries the Content-Security-Policy (crmdp/web/csp.py).
+    "crmdp.web.csp.ContentSecurityPolicyMiddleware",
     # Health probes first: answered whatever the Host header (see crmdp/web/health.py).
     "crmdp.web.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -258,6 +262,30 @@ CRMDP_MAX_LIST_ITEMS = env_int("CRMDP_MAX_LIST_ITEMS", 1000)
 # Requests to unknown listener tokens a client address may make per minute (each
 # web process counts its own) before it gets 429s: scanning for tokens is stopped.
 CRMDP_UNKNOWN_TOKEN_LIMIT = env_int("CRMDP_UNKNOWN_TOKEN_LIMIT", 30)
+# The same for bad read-API tokens (401s) a client address may send per minute.
+CRMDP_API_BAD_TOKEN_LIMIT = env_int("CRMDP_API_BAD_TOKEN_LIMIT", 30)
+# Failed web logins: an account (an email) is locked after ACCOUNT failures, a client
+# address after CLIENT failures (any emails), each counted within WINDOW seconds;
+# the lock lasts LOCKOUT seconds (`crmdp user unlock` lifts it). Shared by all processes.
+CRMDP_LOGIN_ACCOUNT_FAILURES = env_int("CRMDP_LOGIN_ACCOUNT_FAILURES", 5)
+CRMDP_LOGIN_CLIENT_FAILURES = env_int("CRMDP_LOGIN_CLIENT_FAILURES", 20)
+CRMDP_LOGIN_WINDOW_SECONDS = env_int("CRMDP_LOGIN_WINDOW_SECONDS", 900)
+CRMDP_LOGIN_LOCKOUT_SECONDS = env_int("CRMDP_LOGIN_LOCKOUT_SECONDS", 900)
+
+# Bounded cost per request and per sender (issue 13). A new listener's rate limit
+# (0: none); the work one request may carry; refused requests' logging; what one
+# stored response may weigh; how long deliveries are kept (`crmdp prune`).
+CRMDP_LISTENER_RATE_LIMIT = env_int("CRMDP_LISTENER_RATE_LIMIT", 600)
+CRMDP_MAX_WORK_ITEMS = env_int("CRMDP_MAX_WORK_ITEMS", 2000)
+CRMDP_REFUSED_LOG_BYTES = env_int("CRMDP_REFUSED_LOG_BYTES", 4096)
+CRMDP_REFUSED_LOG_LIMIT = env_int("CRMDP_REFUSED_LOG_LIMIT", 60)
+CRMDP_MAX_STORED_RESPONSE_BYTES = env_int("CRMDP_MAX_STORED_RESPONSE_BYTES", 65536)
+CRMDP_DELIVERY_RETENTION_DAYS = env_int("CRMDP_DELIVERY_RETENTION_DAYS", 30)
+# Seconds a client has to send its request's headers, then its body, before `crmdp
+# serve` answers 408 (read by its gunicorn worker, crmdp/web/buffering.py, from the
+# same variables).
+CRMDP_HEADER_TIMEOUT = env_int("CRMDP_HEADER_TIMEOUT", 10)
+CRMDP_BODY_TIMEOUT = env_int("CRMDP_BODY_TIMEOUT", 60)
 # SMS an org may queue per day (UTC) unless `crmdp sms set --daily-cap` says
 # otherwise: a leaked listener URL cannot run up an unbounded bill.
 CRMDP_SMS_DAILY_CAP = env_int("CRMDP_SMS_DAILY_CAP", 1000)
@@ -276,7 +304,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     # Listener URLs are secrets: "Internal Server Error: /listener/<token>" and any
     # traceback naming one are written with the token redacted.
-    "filters": {"redact_tokens": {"()": "crmdp.listeners.redaction.RedactListenerTokens"}},
+    "filters": {
+        "redact_tokens": {"()": "crmdp.listeners.redaction.RedactListenerTokens"},
+        "one_line": {"()": "crmdp.web.logs.OneLine"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
@@ -289,6 +320,8 @@ LOGGING = {
         # Django logs every 4xx with its path; listener paths carry the secret token.
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "ERROR"},
+        # A bad Host header: one short line, no traceback (crmdp/web/logs.py).
+        "django.security.DisallowedHost": {"filters": ["one_line"]},
     },
 }
 
@@ -331,3 +364,7 @@ CRMDP_WORKER_POLL_SECONDS = float(env("CRMDP_WORKER_POLL_SECONDS", "0.5"))
 CRMDP_WORKER_LEASE_SECONDS = float(env("CRMDP_WORKER_LEASE_SECONDS", "60"))
 CRMDP_RETRY_BASE_SECONDS = float(env("CRMDP_RETRY_BASE_SECONDS", "2"))
 CRMDP_MAX_ATTEMPTS = env_int("CRMDP_MAX_ATTEMPTS", 8)
+# Sending threads per worker process; one org's lane may use at most half of them.
+CRMDP_WORKER_THREADS = env_int("CRMDP_WORKER_THREADS", 4)
+# The whole SMTP conversation for one email, connect to last reply (a watchdog cuts it).
+CRMDP_EMAIL_TIMEOUT = float(env("CRMDP_EMAIL_TIMEOUT", "10"))

@@ -11,12 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
 
+import crmdp.api.auth
 import crmdp.listeners
 from crmdp.api.auth import issue_token
 from crmdp.api.schemas import CustomerOut
 from crmdp.lib import outbound
+from crmdp.lib.throttle import SlidingLimit
 from crmdp.listeners.models import Listener
 from crmdp.listeners.services import ListenerSettings, listener_create, source_named
 from crmdp.orgs.models import Org, Role
@@ -71,6 +74,15 @@ def dns(settings: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
 def fast_password_hashing(settings: Any) -> None:
     """PBKDF2 is slow on purpose (a quarter second per user); tests guard no passwords."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_bad_token_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with no bad API tokens counted against its address (the count
+    lives in the process, and every test client comes from 127.0.0.1)."""
+    monkeypatch.setattr(
+        crmdp.api.auth, "_bad_tokens", SlidingLimit(django_settings.CRMDP_API_BAD_TOKEN_LIMIT)
+    )
 
 
 @pytest.fixture

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import secrets
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.db import OperationalError
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 
 from crmdp.backends.nowait import write_or_skip
+from crmdp.lib.netaddr import client_address
+from crmdp.lib.throttle import SlidingLimit
 from crmdp.listeners.results import error_body
 from crmdp.orgs.models import ApiToken, Membership
 
@@ -68,15 +72,37 @@ def _touch(token_id: int, now: datetime) -> None:
 View = Callable[..., JsonResponse]
 
 
+# Bad tokens a client address may send per minute (each web process counts its own;
+# at most 10,000 addresses are remembered): guessing tokens is slowed to a crawl.
+_bad_tokens = SlidingLimit(settings.CRMDP_API_BAD_TOKEN_LIMIT)
+
+
 def bearer(view: View) -> View:
-    """Resolve `Authorization: Bearer <token>` to a membership, or answer 401."""
+    """Resolve `Authorization: Bearer <token>` to a membership, or answer 401 (429
+    once a client address has sent too many bad tokens)."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+        client = client_address(
+            request.META.get("REMOTE_ADDR", ""),
+            request.META.get("HTTP_X_FORWARDED_FOR"),
+            settings.TRUSTED_PROXIES,
+        )
+        wait = _bad_tokens.wait(client) if _bad_tokens.limit > 0 else 0
+        if wait:
+            # Not even looked up: the answer must not depend on the token any more.
+            limited = JsonResponse(
+                error_body("rate_limited", "too many bad API tokens from this address"),
+                status=429,
+            )
+            limited["Retry-After"] = str(math.ceil(wait))
+            return limited
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         membership = membership_for(token.strip()) if scheme.lower() == "bearer" else None
         if membership is None:
+            if _bad_tokens.limit > 0:  # 0 turns the limit off
+                _bad_tokens.hit(client)
             response = JsonResponse(
                 error_body("unauthorized", "send Authorization: Bearer <api token>"), status=401
             )

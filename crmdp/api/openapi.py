@@ -40,6 +40,20 @@ _SERVER_LIMITS = {
 }
 
 
+# Every bearer endpoint: a client address past CRMDP_API_BAD_TOKEN_LIMIT bad tokens.
+_BAD_TOKENS: dict[str, Any] = {
+    "429": {
+        **_error("too many bad tokens from this address"),
+        "headers": {
+            "Retry-After": {
+                "description": "seconds to wait",
+                "schema": {"type": "string", "pattern": "^[0-9]+$"},
+            }
+        },
+    }
+}
+
+
 def _header(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "in": "header", "description": description, "schema": schema}
 
@@ -58,6 +72,7 @@ def _read(summary: str, schema: str, parameters: list[dict[str, Any]]) -> dict[s
                 "200": _json(_ref(schema), summary),
                 "400": _error("bad query parameter"),
                 "401": _error("missing or unknown token"),
+                **_BAD_TOKENS,
                 "404": _error("not found, or not visible to this user"),
                 **_SERVER_LIMITS,
             },
@@ -208,6 +223,7 @@ def openapi_document() -> dict[str, Any]:
                         "200": _json(_ref("CustomerList"), "customers, newest first"),
                         "400": _error("bad query parameter"),
                         "401": _error("missing or unknown token"),
+                        **_BAD_TOKENS,
                         **_SERVER_LIMITS,
                     },
                 }
@@ -227,6 +243,7 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {
                         "200": _json(_ref("CustomerOut"), "the customer"),
                         "401": _error("missing or unknown token"),
+                        **_BAD_TOKENS,
                         "404": _error("no such customer, or not visible to this user"),
                         **_SERVER_LIMITS,
                     },
@@ -273,6 +290,7 @@ def openapi_document() -> dict[str, Any]:
                         "200": _json(_ref("DeliveryList"), "deliveries"),
                         "400": _error("bad query parameter"),
                         "401": _error("missing or unknown token"),
+                        **_BAD_TOKENS,
                         "404": _error("no such listener in this org"),
                         **_SERVER_LIMITS,
                     },

@@ -62,6 +62,11 @@ class CompanyOut(Out):
 class HistoryOut(Out):
     at: str
     text: str
+    customer_id: str | None = Field(
+        None,
+        description="on an account's timeline, the code of the linked contact whose line "
+        "this is (absent on the record's own lines)",
+    )
 
 
 class CustomerOut(Out):

@@ -6,6 +6,7 @@ from typing import Any
 
 from crmdp.customers.models import Customer
 from crmdp.deals.models import Deal
+from crmdp.deals.selectors import Related
 from crmdp.listeners.models import Delivery
 from crmdp.messaging.models import Message
 from crmdp.notes.models import Note
@@ -17,9 +18,12 @@ def iso(moment: Any) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def customer_json(customer: Customer, field_names: dict[str, str]) -> dict[str, Any]:
-    """`field_names` maps custom field definition ids to their names."""
-    company = customer.company
+def customer_json(
+    customer: Customer, field_names: dict[str, str], related: Related
+) -> dict[str, Any]:
+    """`field_names` maps custom field definition ids to their names; a company the
+    reader may not see (`related`) is null."""
+    company = related.customer(customer.company)
     return {
         "type": customer.kind,
         "id": customer.id,
@@ -93,24 +97,32 @@ def _permit(record: Any) -> dict[str, Any]:
     }
 
 
-def note_json(note: Note) -> dict[str, Any]:
+def note_json(note: Note, related: Related) -> dict[str, Any]:
+    """The note; its customer or deal is null when the reader may not see it (a note
+    has its own permit, so it may be shared wider than the records it is on)."""
+    deal = related.deal(note.deal)
     return {
         "id": note.id,
         "body": note.body,
         "author": note.owner.email if note.owner else None,
         "channel": note.channel.name if note.channel else None,
         "permit": _permit(note),
-        "customer": _customer_ref(note.customer),
-        "deal": {"dealId": note.deal.id, "name": note.deal.name} if note.deal else None,
+        "customer": _customer_ref(related.customer(note.customer)),
+        "deal": {"dealId": deal.number, "name": deal.name} if deal else None,
         "createdAt": iso(note.created_at),
     }
 
 
-def deal_json(deal: Deal, field_names: dict[str, str], notes: list[Note]) -> dict[str, Any]:
+def deal_json(
+    deal: Deal, field_names: dict[str, str], notes: list[Note], related: Related
+) -> dict[str, Any]:
+    """The deal; a customer the reader may not see is null, and such related
+    contacts are left out."""
+    contacts = [related.customer(contact) for contact in deal.contacts.all()]
     return {
         "type": "deal",
-        "id": deal.id,
-        "dealId": deal.id,
+        "id": deal.number,
+        "dealId": deal.number,
         "name": deal.name,
         "stage": deal.stage.name if deal.stage else None,
         # Fixed-point ("50000", never "5E+4"), without trailing zeros.
@@ -125,17 +137,19 @@ def deal_json(deal: Deal, field_names: dict[str, str], notes: list[Note]) -> dic
             "groups": [group.name for group in deal.owner_groups.all()],
         },
         "owner": deal.owner.email if deal.owner else None,
-        "customer": _customer_ref(deal.customer),
-        "contacts": [_customer_ref(contact) for contact in deal.contacts.all()],
+        "customer": _customer_ref(related.customer(deal.customer)),
+        "contacts": [_customer_ref(contact) for contact in contacts if contact is not None],
         "permit": _permit(deal),
         "customFields": {field_names.get(k, k): v for k, v in deal.custom_fields.items()},
-        "notes": [note_json(note) for note in notes],
+        "notes": [note_json(note, related) for note in notes],
         "createdAt": iso(deal.created_at),
         "history": _history(deal.history.all()),
     }
 
 
-def ticket_json(ticket: Ticket, field_names: dict[str, str]) -> dict[str, Any]:
+def ticket_json(ticket: Ticket, field_names: dict[str, str], related: Related) -> dict[str, Any]:
+    """The ticket; a deal the reader may not see is null."""
+    deal = related.deal(ticket.deal)
     return {
         "type": "ticket",
         "id": ticket.id,
@@ -143,8 +157,8 @@ def ticket_json(ticket: Ticket, field_names: dict[str, str]) -> dict[str, Any]:
         "title": ticket.title,
         "body": ticket.body,
         "status": ticket.status,
-        "customer": _customer_ref(ticket.customer),
-        "deal": {"dealId": ticket.deal.id, "name": ticket.deal.name} if ticket.deal else None,
+        "customer": _customer_ref(related.customer(ticket.customer)),
+        "deal": {"dealId": deal.number, "name": deal.name} if deal else None,
         "group": ticket.group.name if ticket.group else None,
         "sla": ticket.sla.name if ticket.sla else None,
         "firstResponseDue": iso(ticket.first_response_due),
@@ -158,7 +172,7 @@ def ticket_json(ticket: Ticket, field_names: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def message_json(message: Message) -> dict[str, Any]:
+def message_json(message: Message, related: Related) -> dict[str, Any]:
     return {
         "id": message.id,
         "channel": message.channel,
@@ -171,7 +185,7 @@ def message_json(message: Message) -> dict[str, Any]:
         "lastError": message.last_error,
         "provider": message.provider,
         "providerMessageId": message.provider_message_id,
-        "customer": _customer_ref(message.customer),
+        "customer": _customer_ref(related.customer(message.customer)),
         "createdAt": iso(message.created_at),
         "sentAt": iso(message.sent_at),
     }

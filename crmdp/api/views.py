@@ -18,15 +18,16 @@ from crmdp.api.serializers import (
     customer_json,
     deal_json,
     delivery_json,
+    iso,
     message_json,
     note_json,
     ticket_json,
 )
-from crmdp.customers.matching import parse_code
-from crmdp.customers.models import Customer
-from crmdp.customers.selectors import search_customers, visible_customers
+from crmdp.customers.matching import code_filter
+from crmdp.customers.models import Customer, Kind
+from crmdp.customers.selectors import customer_history, search_customers, visible_customers
 from crmdp.deals.models import Deal
-from crmdp.deals.selectors import deals_in_full
+from crmdp.deals.selectors import Related, deals_in_full, related_seen
 from crmdp.history.models import HistoryEntry
 from crmdp.history.selectors import visible_history
 from crmdp.lib.issues import Issue
@@ -34,6 +35,7 @@ from crmdp.lib.values import name_key
 from crmdp.listeners.models import Listener
 from crmdp.listeners.results import error_body
 from crmdp.messaging.selectors import visible_messages
+from crmdp.notes.models import Note
 from crmdp.notes.selectors import visible_notes
 from crmdp.orgs.models import Membership
 from crmdp.tickets.selectors import ticket_number, visible_tickets
@@ -91,22 +93,33 @@ def customer_list(request: HttpRequest, membership: Membership) -> JsonResponse:
     )
     rows, next_url = page(request, _with_details(found, membership))
     names = custom_field_names(membership.org_id, CUSTOMER_FIELDS)
-    return json(listing([customer_json(c, names) for c in rows], next_url))
+    related = related_seen(membership, customer_ids=[c.company_id for c in rows])
+    return json(listing([customer_json(c, names, related) for c in rows], next_url))
 
 
 @api_view
 def customer_detail(request: HttpRequest, membership: Membership, code: str) -> JsonResponse:
-    parsed = parse_code(code)
+    by_code = code_filter(code)
     customer = (
-        _with_details(visible_customers(membership), membership)
-        .filter(kind=parsed[0], id=parsed[1])
-        .first()
-        if parsed
+        _with_details(visible_customers(membership), membership).filter(by_code).first()
+        if by_code is not None
         else None
     )
     if customer is None:
         return not_found("customer")
-    return json(customer_json(customer, custom_field_names(membership.org_id, CUSTOMER_FIELDS)))
+    related = related_seen(membership, customer_ids=[customer.company_id])
+    names = custom_field_names(membership.org_id, CUSTOMER_FIELDS)
+    shown = customer_json(customer, names, related)
+    if customer.kind == Kind.ACCOUNT:
+        # An account's story includes its people's (those this reader may see).
+        lines = []
+        for entry in customer_history(membership, customer):
+            line = {"at": iso(entry.at), "text": entry.text}
+            if entry.customer is not None and entry.customer_id != customer.id:
+                line["customerId"] = entry.customer.code
+            lines.append(line)
+        shown["history"] = lines
+    return json(shown)
 
 
 @api_view
@@ -121,11 +134,10 @@ def delivery_list(request: HttpRequest, membership: Membership, listener_id: int
 
 
 def _visible_customer(membership: Membership, code: str) -> Customer | None:
-    parsed = parse_code(code)
-    if parsed is None:
+    by_code = code_filter(code)
+    if by_code is None:
         return None
-    kind, number = parsed
-    return visible_customers(membership).filter(kind=kind, id=number).first()
+    return visible_customers(membership).filter(by_code).first()
 
 
 @api_view
@@ -134,23 +146,48 @@ def customer_notes(request: HttpRequest, membership: Membership, code: str) -> J
     if customer is None:
         return not_found("customer")
     rows, next_url = page(request, visible_notes(membership).filter(customer=customer))
-    return json(listing([note_json(note) for note in rows], next_url))
+    related = _related_to_notes(membership, rows)
+    return json(listing([note_json(note, related) for note in rows], next_url))
+
+
+def _related_to_notes(membership: Membership, notes: list[Note]) -> Related:
+    return related_seen(
+        membership,
+        customer_ids=[note.customer_id for note in notes],
+        deal_ids=[note.deal_id for note in notes],
+    )
+
+
+def _related_to_deals(membership: Membership, deals: list[Deal]) -> Related:
+    customers: list[int | None] = []
+    notes: list[Note] = []
+    for deal in deals:
+        customers.append(deal.customer_id)
+        customers += [contact.id for contact in deal.contacts.all()]
+        notes += deal.visible_notes  # type: ignore[attr-defined]
+        customers += [note.customer_id for note in deal.visible_notes]  # type: ignore[attr-defined]
+    return related_seen(
+        membership,
+        customer_ids=customers,
+        deal_ids=[note.deal_id for note in notes],
+    )
 
 
 def _deals(membership: Membership) -> QuerySet[Deal]:
     return deals_in_full(membership).prefetch_related(_history(membership))
 
 
-def _deal_json(deal: Deal, field_names: dict[str, str]) -> dict[str, Any]:
-    return deal_json(deal, field_names, deal.visible_notes)  # type: ignore[attr-defined]
+def _deal_json(deal: Deal, field_names: dict[str, str], related: Related) -> dict[str, Any]:
+    return deal_json(deal, field_names, deal.visible_notes, related)  # type: ignore[attr-defined]
 
 
 @api_view
 def deal_detail(request: HttpRequest, membership: Membership, deal_id: int) -> JsonResponse:
-    deal = _deals(membership).filter(id=deal_id).first()
+    deal = _deals(membership).filter(number=deal_id).first()
     if deal is None:
         return not_found("deal")
-    return json(_deal_json(deal, custom_field_names(membership.org_id, ("deal",))))
+    related = _related_to_deals(membership, [deal])
+    return json(_deal_json(deal, custom_field_names(membership.org_id, ("deal",)), related))
 
 
 @api_view
@@ -161,7 +198,8 @@ def deal_list(request: HttpRequest, membership: Membership) -> JsonResponse:
         deals = deals.filter(name_key=name_key(name))
     rows, next_url = page(request, deals)
     names = custom_field_names(membership.org_id, ("deal",))
-    return json(listing([_deal_json(deal, names) for deal in rows], next_url))
+    related = _related_to_deals(membership, rows)
+    return json(listing([_deal_json(deal, names, related) for deal in rows], next_url))
 
 
 @api_view
@@ -169,7 +207,7 @@ def ticket_detail(request: HttpRequest, membership: Membership, code: str) -> Js
     number = ticket_number(code)
     ticket = (
         visible_tickets(membership)
-        .filter(id=number)
+        .filter(number=number)
         .select_related("customer", "deal", "group", "sla", "channel", "owner")
         .prefetch_related(_history(membership))
         .first()
@@ -178,7 +216,8 @@ def ticket_detail(request: HttpRequest, membership: Membership, code: str) -> Js
     )
     if ticket is None:
         return not_found("ticket")
-    return json(ticket_json(ticket, custom_field_names(membership.org_id, ("ticket",))))
+    related = related_seen(membership, customer_ids=[ticket.customer_id], deal_ids=[ticket.deal_id])
+    return json(ticket_json(ticket, custom_field_names(membership.org_id, ("ticket",)), related))
 
 
 @api_view
@@ -193,7 +232,8 @@ def message_list(request: HttpRequest, membership: Membership) -> JsonResponse:
             return not_found("customer")
         messages = messages.filter(customer=customer)
     rows, next_url = page(request, messages)
-    return json(listing([message_json(message) for message in rows], next_url))
+    related = related_seen(membership, customer_ids=[message.customer_id for message in rows])
+    return json(listing([message_json(message, related) for message in rows], next_url))
 
 
 @require_GET

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import connection
+from django.db.models import Q
 
 from crmdp.backends import rows
 from crmdp.customers import keys as keymod
@@ -29,10 +30,12 @@ class Match:
     matched_on: str  # the request field: customerId, contactId, passport, name, email, phone
     value: str  # the normalised value that matched
     kind: str = ""  # the customer's kind (contact, account, lead)
+    number: int = 0  # the n of its code, PID-n
 
     def customer(self, org_id: int) -> Customer:
-        """The matched customer, for pointing at (history lines, links) without a query."""
-        return Customer(id=self.customer_id, org_id=org_id, kind=self.kind)
+        """The matched customer, for pointing at (history lines, links, its code)
+        without a query."""
+        return Customer(id=self.customer_id, org_id=org_id, kind=self.kind, number=self.number)
 
 
 @dataclass(frozen=True)
@@ -47,12 +50,25 @@ class UpdateTarget:
 
 
 def parse_code(code: str) -> tuple[Kind, int] | None:
-    """`" pid-41"` → (contact, 41); None when it is not a customer code."""
+    """`" pid-41"` → (contact, 41); None when it is not a customer code.
+
+    The number counts within the org (SPEC §1): a code means nothing without the
+    org it was read in, so it is only ever looked up through `code_filter`."""
     prefix, _, number = code.strip().upper().partition("-")
     kind = _PREFIX_KIND.get(prefix)
-    if kind is None or not number.isdecimal() or len(number) > 18:
+    if kind is None or not number.isascii() or not number.isdecimal() or len(number) > 18:
         return None
     return kind, int(number)
+
+
+def code_filter(code: str, kinds: Sequence[str] | None = None) -> Q | None:
+    """The filter on customers that finds the one with this code (`PID-41`), among
+    `kinds` if given; None when `code` is not a code of one of them. Combine it with
+    the org's (or a member's) customers: codes repeat from org to org."""
+    parsed = parse_code(code)
+    if parsed is None or (kinds is not None and parsed[0] not in kinds):
+        return None
+    return Q(kind=parsed[0], number=parsed[1])
 
 
 # Keys are read in chunks: SQLite allows at most 32,766 parameters a statement.
@@ -75,6 +91,7 @@ class KeyIndex:
     def __init__(self, org_id: int) -> None:
         self.org_id = org_id
         self._rows: dict[str, set[tuple[int, str]]] = {}  # key → {(customer id, kind)}
+        self._numbers: dict[int, int] = {}  # customer id → the n of its code
         self._fetched: set[str] = set()  # keys whose database rows are in _rows
         self._pending: dict[tuple[str, int], str] = {}  # rows to insert → kind
         self._undo: list[Callable[[], None]] | None = None
@@ -87,13 +104,17 @@ class KeyIndex:
             marks = ", ".join(["%s"] * len(chunk))
             with connection.cursor() as cursor:
                 # Hand-written: the hot path's one read (see crmdp.backends.rows).
+                # With each customer's number, so that a match knows its code.
                 cursor.execute(
-                    f"SELECT key, customer_id, kind FROM {CustomerKey._meta.db_table} "
-                    f"WHERE org_id = %s AND key IN ({marks})",
+                    f"SELECT k.key, k.customer_id, k.kind, c.number "
+                    f"FROM {CustomerKey._meta.db_table} k "
+                    f"JOIN {Customer._meta.db_table} c ON c.id = k.customer_id "
+                    f"WHERE k.org_id = %s AND k.key IN ({marks})",
                     [self.org_id, *chunk],
                 )
-                for key, customer_id, kind in cursor.fetchall():
+                for key, customer_id, kind, number in cursor.fetchall():
                     self._rows.setdefault(key, set()).add((customer_id, kind))
+                    self._numbers[customer_id] = number
 
     def customers(
         self, keys: Iterable[str], kinds: Sequence[str]
@@ -108,10 +129,15 @@ class KeyIndex:
                 found[key] = rows
         return found
 
+    def number_of(self, customer_id: int) -> int:
+        """The number in the code of a customer this index has found."""
+        return self._numbers[customer_id]
+
     # -- the request's own writes ---------------------------------------------------
 
-    def add(self, key: str, customer_id: int, kind: str) -> None:
+    def add(self, key: str, customer_id: int, kind: str, number: int) -> None:
         """A key of a customer this request created or changed (not in the database)."""
+        self._numbers[customer_id] = number
         row = (customer_id, kind)
         rows = self._rows.setdefault(key, set())
         if row in rows:
@@ -170,18 +196,18 @@ class KeyIndex:
             self._undo.append(undo)
 
 
-def customer_by_code(org_id: int, code: str) -> tuple[int, str] | None:
-    """(id, kind) of the customer with this code in the org, if there is one.
+def customer_by_code(org_id: int, code: str) -> tuple[int, str, int] | None:
+    """(id, kind, number) of the customer with this code in the org, if there is one.
 
     The one place a customerId is looked up (update-*, add-note, add-ticket, add-deal,
     send-sms): the code alone names the record, whatever else the data says (SPEC §4).
+    Codes count per org, so another org's code never names anything here.
     """
-    parsed = parse_code(code)
-    if parsed is None:
+    where = code_filter(code)
+    if where is None:
         return None
-    kind, number = parsed
-    exists = Customer.objects.filter(org_id=org_id, id=number, kind=kind).exists()
-    return (number, kind) if exists else None
+    found = Customer.objects.filter(where, org_id=org_id).values_list("id", "kind", "number")
+    return found.first()
 
 
 def _key_groups(data: CustomerInput, field: str) -> list[str]:
@@ -207,7 +233,8 @@ def find_by(
             # The callers look among the kinds the code names (see
             # reading.settle_code); a companyContact's PID- code is no account's.
             if by_code is not None and by_code[1] in kinds:
-                return Match(by_code[0], "customerId", data.code.strip().upper(), by_code[1])
+                customer_id, kind, number = by_code
+                return Match(customer_id, "customerId", data.code.strip().upper(), kind, number)
         order = order[1:]
     groups = [_key_groups(data, field) for field in order]
     found = index.customers((key for group in groups for key in group), kinds)
@@ -215,7 +242,13 @@ def find_by(
         for key in group:
             if found.get(key):
                 customer_id, kind = found[key][0]
-                return Match(customer_id, keymod.matched_on(key), keymod.shown_value(key), kind)
+                return Match(
+                    customer_id,
+                    keymod.matched_on(key),
+                    keymod.shown_value(key),
+                    kind,
+                    index.number_of(customer_id),
+                )
     return None
 
 
@@ -252,6 +285,7 @@ def find_for_update(index: KeyIndex, kinds: Sequence[str], data: CustomerInput) 
     ]
     found = index.customers((key for _, group in groups for key in group), kinds)
     kind_of: dict[int, str] = {}
+    number_of: dict[int, int] = {}
     steps: list[tuple[str, str, set[int]]] = []
     if data.code:
         by_code = customer_by_code(index.org_id, data.code)
@@ -259,6 +293,7 @@ def find_for_update(index: KeyIndex, kinds: Sequence[str], data: CustomerInput) 
             by_code = None
         if by_code:
             kind_of[by_code[0]] = by_code[1]
+            number_of[by_code[0]] = by_code[2]
         steps.append(("customerId", data.code.strip().upper(), {by_code[0]} if by_code else set()))
     for name, group in groups:
         if group:
@@ -279,12 +314,13 @@ def find_for_update(index: KeyIndex, kinds: Sequence[str], data: CustomerInput) 
         if len(candidates) > 1:
             return UpdateTarget(ambiguous=len(candidates))
         (target,) = candidates
+        number = number_of[target] if target in number_of else index.number_of(target)
         contradictions = [
             (other, other_shown, sorted(ids))
             for other, other_shown, ids in steps[position + 1 :]
             if ids and target not in ids
         ]
         return UpdateTarget(
-            Match(target, key, shown, kind_of[target]), contradictions=contradictions
+            Match(target, key, shown, kind_of[target], number), contradictions=contradictions
         )
     return UpdateTarget()

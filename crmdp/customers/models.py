@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
-from crmdp.orgs.models import CatalogItem, Org, User, UserGroup
+from crmdp.orgs.models import CatalogItem, Org, Series, User, UserGroup
 
 
 class Kind(models.TextChoices):
@@ -15,6 +15,8 @@ class Kind(models.TextChoices):
 
 
 CODE_PREFIX = {Kind.CONTACT: "PID", Kind.ACCOUNT: "CID", Kind.LEAD: "LID"}
+# Each kind is numbered on its own in every org: the first contact of an org is PID-1.
+SERIES = {Kind.CONTACT: Series.CONTACT, Kind.ACCOUNT: Series.ACCOUNT, Kind.LEAD: Series.LEAD}
 
 
 def kind_of_code(code: str | None) -> Kind | None:
@@ -50,14 +52,16 @@ class PermitStatus(models.IntegerChoices):
 class Customer(models.Model):
     """A contact, account or lead.
 
-    Its code is the prefix of its kind and its id (`PID-41`): ids are never reused,
-    so codes are not either. Emails, phones, addresses, IM handles, websites and tags
-    are small lists kept in JSON on the row; what customers are *found* by lives in
-    CustomerKey, indexed.
+    Its code is the prefix of its kind and its number (`PID-41`), counted per org
+    and kind (crmdp.orgs.numbering) and never given twice, so codes are unique
+    within an org and say nothing about other orgs. Emails, phones, addresses, IM
+    handles, websites and tags are small lists kept in JSON on the row; what
+    customers are *found* by lives in CustomerKey, indexed.
     """
 
     org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="customers")
     kind = models.CharField(max_length=8, choices=Kind.choices)
+    number = models.BigIntegerField()  # the n of PID-n, in this org and kind
     name = models.CharField(max_length=500)
     lastname = models.CharField(max_length=500, blank=True)
     title = models.CharField(max_length=500, blank=True)
@@ -107,13 +111,17 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["org", "kind", "-id"], name="customer_list"),
         ]
+        constraints = [
+            # Also the index a code is found by.
+            models.UniqueConstraint(fields=["org", "kind", "number"], name="customer_code")
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.display_name}"
 
     @property
     def code(self) -> str:
-        return f"{CODE_PREFIX[Kind(self.kind)]}-{self.id}"
+        return f"{CODE_PREFIX[Kind(self.kind)]}-{self.number}"
 
     @property
     def display_name(self) -> str:

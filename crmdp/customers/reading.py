@@ -153,7 +153,7 @@ def read_customer(
     )
     _drop_overlong(result, notes)
     if data.date_of_birth is not None:
-        born = read_date(data.date_of_birth)
+        born = read_date(data.date_of_birth, org.conventions)
         if born.problem:
             notes.warn(join_path(path, "dateOfBirth"), born.problem)
         result.date_of_birth = born.value

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Value
 
 from crmdp.customers import keys as keymod
-from crmdp.customers.matching import parse_code
-from crmdp.customers.models import Customer, CustomerKey
+from crmdp.customers.matching import code_filter
+from crmdp.customers.models import Customer, CustomerKey, Kind
 from crmdp.history.models import HistoryEntry
 from crmdp.history.selectors import timeline
 from crmdp.lib.values import read_email, read_phone
@@ -84,9 +84,9 @@ def search_customers(
 
 
 def _matches_q(org_id: int, q: str, region: str) -> Q:
-    code = parse_code(q)
-    if code is not None:
-        return Q(kind=code[0], id=code[1])
+    by_code = code_filter(q)
+    if by_code is not None:
+        return by_code
     alternatives = Q()
     email = read_email(q).value
     if email.normalized:
@@ -126,20 +126,32 @@ def customer_list(
             org_id=membership.org_id, key=keymod.tag_key(tag), customer_id=OuterRef("id")
         )
         queryset = queryset.filter(Exists(tagged))
-    return queryset.select_related("source", "owner", "company").order_by("-id")
+    queryset = queryset.select_related("source", "owner", "company").order_by("-id")
+    return with_company_visible(queryset, membership)
+
+
+def with_company_visible(
+    queryset: QuerySet[Customer], membership: Membership
+) -> QuerySet[Customer]:
+    """Each customer says whether the member may see its company (`company_visible`):
+    a contact's page or row must not name a company the member may not see."""
+    if membership.sees_everything:
+        return queryset.annotate(company_visible=Value(True))
+    shown = visible_customers(membership).filter(id=OuterRef("company_id"))
+    return queryset.annotate(company_visible=Exists(shown))
 
 
 def visible_customer(membership: Membership, code: str, kinds: Sequence[str]) -> Customer | None:
     """The customer with this code (`PID-41`) if it is one of `kinds` and the member
     may see it; None otherwise, so that "not yours" and "no such" look alike."""
-    parsed = parse_code(code)
-    if parsed is None or parsed[0] not in kinds:
+    by_code = code_filter(code, kinds)
+    if by_code is None:
         return None
     return (
         visible_customers(membership)
         .select_related("source", "owner", "permit_group", "company", "created_by_listener")
         .prefetch_related("permit_users")
-        .filter(kind=parsed[0], id=parsed[1])
+        .filter(by_code)
         .first()
     )
 
@@ -150,5 +162,11 @@ def company_members(membership: Membership, account: Customer) -> QuerySet[Custo
 
 
 def customer_history(membership: Membership, customer: Customer) -> QuerySet[HistoryEntry]:
-    """A customer's timeline as this member may see it, newest first."""
-    return timeline(membership).filter(customer=customer)
+    """A customer's timeline as this member may see it, newest first. An account's
+    also has the lines of the contacts linked to it that the member may see: the
+    story of a company is also that of its people (issue 14)."""
+    lines = timeline(membership)
+    if customer.kind != Kind.ACCOUNT:
+        return lines.filter(customer=customer)
+    members = company_members(membership, customer).values("id")
+    return lines.filter(Q(customer=customer) | Q(customer__in=members)).select_related("customer")

@@ -22,7 +22,7 @@ from crmdp.customers.matching import (
     find_duplicate,
     find_for_update,
 )
-from crmdp.customers.models import Customer, Kind
+from crmdp.customers.models import SERIES, Customer, Kind
 from crmdp.customers.reading import CustomerInput
 from crmdp.history.services import Writer
 from crmdp.lib.issues import ActionFailed, Issue, join_path
@@ -144,6 +144,7 @@ def customer_create(
         created_at=now,
         updated_at=now,
     )
+    customer.number = w.numbers.take(SERIES[Kind(kind)])
     if w.defer_new_customers:  # inserted with the request's others (see numbering)
         customer.id = w.new_customers.take_id()
         w.created.append(customer)
@@ -152,7 +153,7 @@ def customer_create(
     if permit.users:
         customer.permit_users.set(permit.users)
     for key in customer_keys(customer):
-        w.keys.add(key, customer.id, kind)
+        w.keys.add(key, customer.id, kind, customer.number)
     w.history.add(f"Created by {w.origin.describe()}{why}.", customer=customer)
     # In this transaction: a committed customer always gets its messages, a
     # rolled-back one never does (SPEC §6).
@@ -391,7 +392,7 @@ def _sync_keys(w: Writer, customer: Customer, old: set[str]) -> None:
     for key in sorted(old - new):
         w.keys.remove(key, customer.id, customer.kind)
     for key in sorted(new - old):
-        w.keys.add(key, customer.id, customer.kind)
+        w.keys.add(key, customer.id, customer.kind, customer.number)
 
 
 # -- small helpers --------------------------------------------------------------------

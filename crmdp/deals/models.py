@@ -10,9 +10,10 @@ from crmdp.orgs.models import CatalogItem, Org, User, UserGroup
 
 
 class Deal(models.Model):
-    """A deal. Its `dealId` is its id."""
+    """A deal. Its `dealId` is its number, counted per org (not its database id)."""
 
     org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="deals")
+    number = models.BigIntegerField()  # the dealId, in this org
     name = models.CharField(max_length=500)
     name_key = models.CharField(max_length=500)  # name_key(name): found by name, any case
     value = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True)
@@ -56,6 +57,7 @@ class Deal(models.Model):
             models.Index(fields=["org", "name_key"], name="deal_by_name"),
             models.Index(fields=["org", "-id"], name="deal_list"),
         ]
+        constraints = [models.UniqueConstraint(fields=["org", "number"], name="deal_number")]
 
     def __str__(self) -> str:
-        return f"#{self.id} {self.name}"
+        return f"#{self.number} {self.name}"

@@ -68,10 +68,10 @@ def read_deal(payload: AddDeal, directory: OrgDirectory, path: str, notes: Notes
         else:
             notes.warn(join_path(path, "dealId"), "a dealId is a number; looked up by name instead")
     if payload.value is not None:
-        value = read_decimal(payload.value)
-        if value.problem:
+        value = read_decimal(payload.value, directory.org.conventions)
+        if value.problem:  # unreadable, or read by the org's convention (50,000)
             notes.warn(join_path(path, "value"), value.problem)
-        elif value.value is not None:
+        if value.value is not None:
             # Rounded as the column stores it; beyond the column (20 digits, 4 after the
             # point) PostgreSQL would refuse the action and SQLite store what it cannot
             # read back.
@@ -85,7 +85,7 @@ def read_deal(payload: AddDeal, directory: OrgDirectory, path: str, notes: Notes
             else:
                 data.value = rounded
     if payload.close_date is not None:
-        moment = read_datetime(payload.close_date)
+        moment = read_datetime(payload.close_date, directory.org.conventions)
         if moment.problem:
             notes.warn(join_path(path, "closeDate"), moment.problem)
         data.close_date = aware(moment.value) if moment.value else None

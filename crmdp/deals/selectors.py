@@ -3,6 +3,9 @@ and the read API alike."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Value
 
 from crmdp.customers.models import Customer
@@ -20,6 +23,52 @@ _DEAL_ID_DIGITS = 18
 
 def visible_deals(membership: Membership) -> QuerySet[Deal]:
     return permitted(Deal.objects.filter(org_id=membership.org_id), membership)
+
+
+@dataclass(frozen=True)
+class Related:
+    """Which related customers and deals (by id) a member may see, read once for a
+    page of records: a record the member may see can point at one they may not (a
+    deal's customer, a ticket's deal, a contact's company, a note's deal), and then
+    neither its name nor its code may be shown (issue 13)."""
+
+    everything: bool
+    customer_ids: frozenset[int] = frozenset()
+    deal_ids: frozenset[int] = frozenset()
+
+    def customer(self, customer: Customer | None) -> Customer | None:
+        """`customer` if the member may see it, else None."""
+        if customer is None or self.everything or customer.id in self.customer_ids:
+            return customer
+        return None
+
+    def deal(self, deal: Deal | None) -> Deal | None:
+        """`deal` if the member may see it, else None."""
+        if deal is None or self.everything or deal.id in self.deal_ids:
+            return deal
+        return None
+
+
+def related_seen(
+    membership: Membership,
+    *,
+    customer_ids: Iterable[int | None] = (),
+    deal_ids: Iterable[int | None] = (),
+) -> Related:
+    """What `Related` says for these ids: two queries at most, whatever their number."""
+    if membership.sees_everything:
+        return Related(everything=True)
+    customers = {i for i in customer_ids if i is not None}
+    deals = {i for i in deal_ids if i is not None}
+    seen_customers = (
+        visible_customers(membership).filter(id__in=customers).values_list("id", flat=True)
+        if customers
+        else []
+    )
+    seen_deals = (
+        visible_deals(membership).filter(id__in=deals).values_list("id", flat=True) if deals else []
+    )
+    return Related(False, frozenset(seen_customers), frozenset(seen_deals))
 
 
 def deal_number(text: str) -> int | None:
@@ -52,7 +101,7 @@ def deal_list(
         found = Q(name_key__contains=name_key(q))
         number = deal_number(q)
         if number is not None:
-            found |= Q(id=number)
+            found |= Q(number=number)
         deals = deals.filter(found)
     if stage_id is not None:
         deals = deals.filter(stage_id=stage_id)
@@ -112,7 +161,7 @@ def deals_in_full(membership: Membership) -> QuerySet[Deal]:
 def visible_deal(membership: Membership, deal_id: int) -> Deal | None:
     """The deal with this dealId, with its relations, if the member may see it; None
     otherwise, so that "not yours" and "no such" look alike."""
-    return _with_relations(visible_deals(membership)).filter(id=deal_id).first()
+    return _with_relations(visible_deals(membership)).filter(number=deal_id).first()
 
 
 def deal_history(membership: Membership, deal: Deal) -> QuerySet[HistoryEntry]:

@@ -15,7 +15,7 @@ from crmdp.deals.reading import DealInput
 from crmdp.history.services import Writer
 from crmdp.lib.issues import ActionFailed, Issue, Notes, join_path
 from crmdp.lib.values import name_key
-from crmdp.orgs.models import CatalogKind
+from crmdp.orgs.models import CatalogKind, Series
 from crmdp.orgs.permits import Permit
 
 # -- writing --------------------------------------------------------------------------
@@ -32,7 +32,7 @@ class DealResult:
 def deal_find(org_id: int, data: DealInput, notes: Notes) -> tuple[Deal | None, str | None]:
     """By dealId, else by name (any case; the oldest of several)."""
     if data.deal_id is not None:
-        deal = Deal.objects.select_for_update().filter(org_id=org_id, id=data.deal_id).first()
+        deal = Deal.objects.select_for_update().filter(org_id=org_id, number=data.deal_id).first()
         if deal is not None:
             return deal, "dealId"
         notes.warn(
@@ -80,6 +80,7 @@ def _deal_create(w: Writer, data: DealInput) -> DealResult:
     now = timezone.now()
     deal = Deal.objects.create(
         org=w.org,
+        number=w.numbers.take(Series.DEAL),
         name=data.name,
         name_key=name_key(data.name),
         value=data.value,
@@ -156,7 +157,7 @@ def _link_customers(w: Writer, deal: Deal, data: DealInput) -> list[Linked]:
     """dealWith becomes the deal's customer and each of contacts a related customer;
     each is found or created through this listener, and gets a history line."""
     linked: list[Linked] = []
-    what = f"deal #{deal.id} “{deal.name}”"
+    what = f"deal #{deal.number} “{deal.name}”"
     if data.customer is not None:
         found = customer_find_or_create(
             w,

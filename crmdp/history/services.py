@@ -14,6 +14,7 @@ from crmdp.history.models import HistoryEntry
 from crmdp.lib.issues import Notes
 from crmdp.orgs.directory import OrgDirectory
 from crmdp.orgs.models import Org, User
+from crmdp.orgs.numbering import Numbers
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class Writer:
     notes: Notes
     keys: KeyIndex
     new_customers: NewCustomers  # ids for new customers, and the request's pending rows
+    numbers: Numbers  # the org's codes: PID-n, CID-n, LID-n, TID-n, dealId
     # Whether a new customer's row may wait for the others (the action reads no
     # customer rows from the database), or must be inserted at once.
     defer_new_customers: bool = False

@@ -36,6 +36,19 @@ class SlidingLimit:
             events.append(now)
             return 0.0
 
+    def wait(self, key: str, now: float | None = None) -> float:
+        """The seconds `key` must still wait, without counting an event; 0: none."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            events = self._events.get(key)
+            if events is None or len(events) < self.limit:
+                return 0.0
+            while events and events[0] <= now - self.window:
+                events.popleft()
+            if len(events) < self.limit:
+                return 0.0
+            return max(events[0] + self.window - now, 0.001)
+
     def _forget_idle(self, now: float) -> None:
         idle = [k for k, v in self._events.items() if not v or v[-1] <= now - self.window]
         for key in idle:

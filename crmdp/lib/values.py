@@ -18,6 +18,8 @@ import pycountry
 from dateutil import parser as dateutil_parser
 from email_validator import EmailNotValidError, validate_email
 
+from crmdp.lib.locales import DEFAULT, Conventions
+
 T = TypeVar("T")
 
 
@@ -155,6 +157,8 @@ def is_phone_region(code: str) -> bool:
 
 
 # -- dates ----------------------------------------------------------------------------
+# SPEC §4. Every reader takes the org's Conventions: whether 01/02/1993 is day first,
+# and the timezone in which an instant (epoch seconds) falls on a calendar day.
 
 # JavaScript's Date.prototype.toString(): "Fri Jan 01 1993 00:00:00 GMT+0700 (ICT)".
 # dateutil reads "GMT+0700" with the POSIX sign (as UTC-7), so this form is read here.
@@ -162,10 +166,19 @@ _JS_DATE = re.compile(
     r"^[A-Za-z]{3} (?P<rest>[A-Za-z]{3} \d{1,2} \d{4} \d{2}:\d{2}:\d{2}) GMT(?P<off>[+-]\d{4})"
     r"(?: \(.*\))?$"
 )
-_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+# 01/02/1993, 1.2.1993, 01-02-1993: day and month in the order of the org's country.
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})$")
+_YEAR_FIRST = re.compile(r"^(\d{4})([/.])(\d{1,2})\2(\d{1,2})$")  # 1993/02/01: Y/M/D always
 _DIGITS = re.compile(r"^-?\d+$")
-# Epoch milliseconds from 1900 to 2200; beyond that a number is surely not a date.
+# Epoch seconds and milliseconds from 1900 to 2200: a number in the seconds range is
+# seconds (the milliseconds it could also be fall in Dec 1969 - Mar 1970); beyond it,
+# milliseconds; beyond those, surely no date.
+_EPOCH_S_RANGE = (-2_208_988_800, 7_258_118_400)
 _EPOCH_MS_RANGE = (-2_208_988_800_000, 7_258_118_400_000)
+_NOT_A_DATE = (
+    "not a date (use ISO 8601 such as 1993-01-31, YYYYMMDD, DD/MM/YYYY or epoch "
+    "seconds or milliseconds); ignored"
+)
 
 
 # A moment must stay a Python datetime in any offset: 9999-12-31T23:59:59-14:00 is
@@ -176,65 +189,133 @@ _LATEST = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
 _OUT_OF_RANGE = "out of range (years 1 to 9999); ignored"
 
 
-def read_datetime(raw: object) -> Read[datetime | None]:
-    """ISO 8601, DD/MM/YYYY, epoch milliseconds, or JavaScript's Date.toString()."""
-    moment = _read_datetime(raw)
-    if moment.value is None:
-        return moment
+@dataclass(frozen=True)
+class Moment:
+    """A date-time as read, and whether it was an instant (an epoch number: it has a
+    calendar date only in some timezone) or written with its own date."""
+
+    at: datetime
+    instant: bool = False
+
+
+def read_moment(raw: object, conventions: Conventions = DEFAULT) -> Read[Moment | None]:
+    """ISO 8601, YYYYMMDD, DD/MM/YYYY (MM/DD/YYYY in month-first countries), epoch
+    seconds or milliseconds, or JavaScript's Date.toString(). A value read by a guess
+    (01/02/1993: both could be the month) carries a warning with it."""
+    read = _read_moment(raw, conventions)
+    if read.value is None:
+        return read
     try:
-        utc = aware(moment.value).astimezone(UTC)
+        utc = aware(read.value.at).astimezone(UTC)
     except (OverflowError, ValueError):
         return Read(None, _OUT_OF_RANGE)
     if not _EARLIEST <= utc <= _LATEST:
         return Read(None, _OUT_OF_RANGE)
-    return moment
+    return read
 
 
-def _read_datetime(raw: object) -> Read[datetime | None]:
-    problem = Read[datetime | None](
-        None, "not a date (use ISO 8601, DD/MM/YYYY or epoch milliseconds); ignored"
-    )
+def _read_moment(raw: object, conventions: Conventions) -> Read[Moment | None]:
+    problem = Read[Moment | None](None, _NOT_A_DATE)
     if isinstance(raw, bool) or not isinstance(raw, str | int | float):
         return problem
-    if isinstance(raw, int | float):
-        return _from_epoch_ms(raw) or problem
-    text = raw.strip()
-    if _DIGITS.match(text) and len(text.lstrip("-")) > 8:
+    if isinstance(raw, float):
+        if raw != raw or raw in (float("inf"), float("-inf")):
+            return problem
+        if not raw.is_integer():
+            return _from_epoch(raw) or problem
+        raw = int(raw)
+    if isinstance(raw, int):
+        return _from_yyyymmdd(str(raw)) or _from_epoch(raw) or problem
+    text = compatible(raw).strip()
+    if _DIGITS.match(text):
         # Epoch milliseconds have at most 13 digits in range; a longer run of digits
         # is no date, and int() refuses strings of thousands of digits anyway.
         if len(text.lstrip("-")) > 16:
             return problem
-        return _from_epoch_ms(int(text)) or problem
+        if len(text) == 8:
+            return _from_yyyymmdd(text) or problem
+        if len(text.lstrip("-")) > 8:
+            return _from_epoch(int(text)) or problem
     if match := _JS_DATE.match(text):
         try:
             moment = datetime.strptime(f"{match['rest']} {match['off']}", "%b %d %Y %H:%M:%S %z")
         except ValueError:
             return problem
-        return Read(moment)
-    if match := _DMY.match(text):
-        day, month, year = (int(part) for part in match.groups())
-        try:
-            return Read(datetime(year, month, day))
-        except ValueError:
-            return problem
+        return Read(Moment(moment))
+    if match := _NUMERIC_DATE.match(text):
+        day_month = _day_month(int(match[1]), int(match[3]), int(match[4]), conventions, text)
+        return day_month or problem
+    if match := _YEAR_FIRST.match(text):
+        return _calendar(int(match[1]), int(match[3]), int(match[4])) or problem
     try:
-        return Read(dateutil_parser.isoparse(text))
+        return Read(Moment(dateutil_parser.isoparse(text)))
     except (ValueError, OverflowError):
         return problem
 
 
-def _from_epoch_ms(value: float) -> Read[datetime | None] | None:
-    if value != value or not _EPOCH_MS_RANGE[0] <= value <= _EPOCH_MS_RANGE[1]:
+def _calendar(
+    year: int, month: int, day: int, warning: str | None = None
+) -> Read[Moment | None] | None:
+    try:
+        return Read(Moment(datetime(year, month, day)), warning)
+    except ValueError:
         return None
-    return Read(datetime.fromtimestamp(value / 1000, tz=UTC))
 
 
-def read_date(raw: object) -> Read[date | None]:
-    """A calendar date as written: the date part in the value's own offset."""
-    moment = read_datetime(raw)
-    if moment.value is None:
-        return Read(None, moment.problem)
-    return Read(moment.value.date())
+def _from_yyyymmdd(text: str) -> Read[Moment | None] | None:
+    """19930101 → 1 January 1993 (a number or a string of eight digits)."""
+    if len(text) != 8 or not text.isdecimal() or not "1000" <= text[:4] <= "2999":
+        return None
+    return _calendar(int(text[:4]), int(text[4:6]), int(text[6:]))
+
+
+def _day_month(
+    a: int, b: int, year: int, conventions: Conventions, text: str
+) -> Read[Moment | None] | None:
+    """`a/b/year`: the part above 12 is the day; when both could be the month, the
+    org's country decides, and the reader is warned of the guess."""
+    if a > 12 or b > 12 or a == b:
+        return _calendar(year, *((b, a) if a > 12 else (a, b)))
+    day, month = (a, b) if conventions.day_first else (b, a)
+    read = _calendar(year, month, day)
+    if read is None or read.value is None:
+        return None
+    order = "DD/MM/YYYY" if conventions.day_first else "MM/DD/YYYY"
+    shown = read.value.at.date()
+    return Read(
+        read.value,
+        f"{text} could be either day first or month first; read as "
+        f"{shown.isoformat()} ({order}, as written in {conventions.country}). "
+        f"Send ISO 8601 ({shown.isoformat()}) to say which",
+    )
+
+
+def _from_epoch(value: float) -> Read[Moment | None] | None:
+    if _EPOCH_S_RANGE[0] <= value <= _EPOCH_S_RANGE[1]:
+        seconds = value
+    elif _EPOCH_MS_RANGE[0] <= value <= _EPOCH_MS_RANGE[1]:
+        seconds = value / 1000
+    else:
+        return None
+    return Read(Moment(datetime.fromtimestamp(seconds, tz=UTC), instant=True))
+
+
+def read_datetime(raw: object, conventions: Conventions = DEFAULT) -> Read[datetime | None]:
+    """A date-time, with its offset when it was written with one (see `aware`)."""
+    read = read_moment(raw, conventions)
+    return Read(read.value.at if read.value else None, read.problem)
+
+
+def read_date(raw: object, conventions: Conventions = DEFAULT) -> Read[date | None]:
+    """A calendar date: as written, in the value's own offset (the JavaScript form
+    of midnight in +07:00 is that day); an instant, on the org's calendar."""
+    read = read_moment(raw, conventions)
+    if read.value is None:
+        return Read(None, read.problem)
+    moment = read.value.at
+    if read.value.instant:
+        moment = moment.astimezone(conventions.zone)
+    return Read(moment.date(), read.problem)
 
 
 def aware(moment: datetime) -> datetime:
@@ -244,23 +325,90 @@ def aware(moment: datetime) -> datetime:
 
 # -- numbers --------------------------------------------------------------------------
 
+# Spaces that group thousands (French and Russian use no-break ones), and the
+# apostrophes of Switzerland.
+_GROUP_SPACES = re.compile("[ \u00a0\u202f\u2009'’]")
+_PLAIN_NUMBER = re.compile(r"^[+-]?\d+$")
+_SEPARATED = re.compile(r"^[+-]?\d[\d.,]*$")
+_NOT_A_NUMBER = "not a number; ignored"
+
+
+def read_decimal(raw: object, conventions: Conventions = DEFAULT) -> Read[Decimal | None]:
+    """A number as the org's country writes it (SPEC §4): `50.000` is fifty thousand
+    in VN or DE, `50,000` in the US; `50.5` and `1.234,56` mean the same everywhere.
+    A single mark before exactly three digits could be either; it is read by the
+    country's convention, with a warning when that makes it a decimal."""
+    problem = Read[Decimal | None](None, _NOT_A_NUMBER)
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+        return problem
+    if not isinstance(raw, str):
+        return _decimal(repr(raw)) or problem
+    text = _GROUP_SPACES.sub("", compatible(raw).strip())
+    if len(text) > 40:
+        return problem
+    if _PLAIN_NUMBER.match(text):
+        return _decimal(text) or problem
+    if not _SEPARATED.match(text):
+        # Exponents and the like ("1e3", ".5"): as Python reads them.
+        return _decimal(text) or problem
+    sign = text[0] if text[0] in "+-" else ""
+    body = text.lstrip("+-")
+    marks = [ch for ch in body if ch in ".,"]
+    if len(set(marks)) == 2:
+        # Both marks: the last is the decimal mark, the other groups thousands.
+        decimal = body[max(body.rfind("."), body.rfind(","))]
+        group = "," if decimal == "." else "."
+        whole, _, fraction = body.rpartition(decimal)
+        if group in fraction or not _grouped(whole, group):
+            return problem
+        return _decimal(f"{sign}{whole.replace(group, '')}.{fraction}") or problem
+    mark = marks[0]
+    if len(marks) > 1:
+        # One mark, several times: only thousands are grouped more than once.
+        grouped = _grouped(body, mark) and _decimal(sign + body.replace(mark, ""))
+        return grouped or problem
+    whole, _, fraction = body.partition(mark)
+    if len(fraction) != 3 or not _grouped(body, mark):
+        return _decimal(f"{sign}{whole}.{fraction}") or problem
+    # 50.000 or 50,000: thousands where the mark groups thousands in this country.
+    if mark == conventions.group:
+        return _decimal(sign + whole + fraction) or problem
+    read = _decimal(f"{sign}{whole}.{fraction}")
+    if read is None or read.value is None:
+        return problem
+    other = "point" if mark == "." else "comma"
+    return Read(
+        read.value,
+        f"{raw.strip()!r} could be a thousands separator or a decimal {other}; read as "
+        f"{read.value} (in {conventions.country} the decimal mark is {conventions.decimal!r}). "
+        f"Send {whole}{fraction} or a plain number to say which",
+    )
+
+
+def _grouped(body: str, mark: str) -> bool:
+    """1,234,567: a first group of one to three digits, then groups of three."""
+    first, *rest = body.split(mark)
+    # "0.500" is a decimal: no one groups thousands after a leading zero.
+    return (
+        1 <= len(first) <= 3
+        and first.isdecimal()
+        and first[0] != "0"
+        and all(len(part) == 3 and part.isdecimal() for part in rest)
+    )
+
 
 _DECIMAL_EXPONENT = 100
 
 
-def read_decimal(raw: object) -> Read[Decimal | None]:
-    problem = Read[Decimal | None](None, "not a number; ignored")
-    if isinstance(raw, bool) or not isinstance(raw, str | int | float):
-        return problem
-    text = str(raw).strip().replace(",", "") if isinstance(raw, str) else repr(raw)
+def _decimal(text: str) -> Read[Decimal | None] | None:
     if len(text) > 40:
-        return problem
+        return None
     try:
         number = Decimal(text)
     except InvalidOperation:
-        return problem
+        return None
     if not number.is_finite():
-        return problem
+        return None
     if number and not -_DECIMAL_EXPONENT <= number.adjusted() <= _DECIMAL_EXPONENT:
         # "1E+999999999" is 12 characters, but abs() or quantize() of it overflows
         # Python's decimal context: nothing that large or that small is a CRM value.

@@ -70,6 +70,12 @@ class Action(ABC):
         read before the actions run: ids for them are taken in one query."""
         return 0
 
+    def may_number(self, keys: KeyIndex) -> bool:
+        """Whether running may give a new record its code (a customer, deal or
+        ticket), judged as `new_customers_expected`: such a request takes the org's
+        number lock before its actions run (see crmdp.orgs.numbering)."""
+        return self.new_customers_expected(keys) > 0
+
     @abstractmethod
     def run(self, w: Writer) -> Outcome: ...
 
@@ -254,6 +260,9 @@ class UpdateContact(_UpdateAction):
     schema = schemas.UpdateContact
     record_type = "contact"
 
+    def may_number(self, keys: KeyIndex) -> bool:
+        return self.data.company is not None  # a company it names may be new
+
 
 class UpdateLead(_UpdateAction):
     schema = schemas.UpdateLead
@@ -297,6 +306,9 @@ class AddDeal(Action):
     def read(self, payload: Any, directory: OrgDirectory, notes: Notes) -> None:
         self.data = read_deal(payload, directory, self.path, notes)
 
+    def may_number(self, keys: KeyIndex) -> bool:
+        return True
+
     def lock_keys(self) -> list[str]:
         keys = [f"{DEAL_SPACE}|name:{self.data.name_key()}"] if self.data.name_key() else []
         for customer in filter(None, [self.data.customer, *self.data.contacts]):
@@ -316,7 +328,9 @@ class AddDeal(Action):
                 ref = customer_ref(company.company, "created" if company.created else "linked")
                 ref.matched_on = company.matched_on
                 related.append(ref)
-        return Outcome(result.status, RecordRef("deal", result.deal.id), related, result.matched_on)
+        return Outcome(
+            result.status, RecordRef("deal", result.deal.number), related, result.matched_on
+        )
 
 
 # add-note's fields that find a customer (model contact), not a deal.
@@ -405,7 +419,7 @@ class AddNote(Action):
             related = [customer_ref(result.customer, "linked")]
         else:
             assert result.deal is not None
-            related = [RecordRef("deal", result.deal.id, status="linked")]
+            related = [RecordRef("deal", result.deal.number, status="linked")]
         return Outcome("created", RecordRef("note", result.note.id), related, result.matched_on)
 
 
@@ -459,11 +473,14 @@ class AddTicket(Action):
         space = Space.LEADS if self.data.lead else Space.CUSTOMERS
         return scoped(space, self.data.customer.identity_keys())
 
+    def may_number(self, keys: KeyIndex) -> bool:
+        return True
+
     def run(self, w: Writer) -> Outcome:
         result = ticket_add(w, self.data)
         related = [_customer_related(result.customer)] if result.customer else []
         if result.deal is not None:
-            related.append(RecordRef("deal", result.deal.id, status="linked"))
+            related.append(RecordRef("deal", result.deal.number, status="linked"))
         ticket = result.ticket
         return Outcome("created", RecordRef("ticket", ticket.id, ("code", ticket.code)), related)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -14,6 +15,13 @@ from crmdp.orgs.models import CatalogItem, Org, User
 def new_token() -> str:
     """192 random bits, URL-safe: the listener URL is the only credential a sender has."""
     return secrets.token_urlsafe(24)
+
+
+def default_rate_limit() -> int | None:
+    """A new listener's accepted requests per minute (CRMDP_LISTENER_RATE_LIMIT;
+    0: none), so that a leaked URL cannot be used to flood the org out of the box."""
+    limit = settings.CRMDP_LISTENER_RATE_LIMIT
+    return limit if limit > 0 else None
 
 
 class Listener(models.Model):
@@ -36,7 +44,9 @@ class Listener(models.Model):
     email_body = models.TextField(blank=True)
     sms_enabled = models.BooleanField(default=False)
     sms_text = models.TextField(blank=True)
-    rate_limit_per_minute = models.PositiveIntegerField(null=True, blank=True)
+    rate_limit_per_minute = models.PositiveIntegerField(
+        null=True, blank=True, default=default_rate_limit
+    )
     # Standard Webhooks secret; when set, every request must be signed with it.
     signing_secret = models.CharField(max_length=100, blank=True)
     created_by = models.ForeignKey(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import math
 import time
@@ -40,6 +41,7 @@ from crmdp.listeners.results import Outcome, action_result, error_body
 from crmdp.messaging.models import Message
 from crmdp.orgs.directory import OrgDirectory, active_member
 from crmdp.orgs.models import User
+from crmdp.orgs.numbering import Numbers
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,10 @@ _MINUTE = timedelta(seconds=60)
 # OverflowError and ValueError): they fail one action, never the request.
 _ODD_VALUE = (ArithmeticError, ValueError)
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
+# Refusals before a request is trusted (a bad signature, address or sender, too
+# large, past the rate limit): anyone holding or guessing at a URL can send them at
+# will, so what is kept of them is bounded (see _log_refused).
+REFUSED_STATUSES = (401, 403, 413, 429)
 
 
 @dataclass
@@ -133,6 +139,7 @@ def receive(listener: Listener, inbound: Inbound) -> Reply:
         _check_signature(listener, inbound, body)
         document = _parse(body)
         sender, items = _read_envelope(document)
+        _check_work(items)
         user = active_member(listener.org, sender)
         if user is None:
             raise Rejected(
@@ -146,7 +153,10 @@ def receive(listener: Listener, inbound: Inbound) -> Reply:
     except Rejected as rejected:
         reply = rejected.reply
         reply.body["requestId"] = str(request_id)
-        _log_rejected(listener, inbound, request_id, body, sender, reply, started)
+        if reply.status in REFUSED_STATUSES:
+            _log_refused(listener, inbound, request_id, body, sender, reply, started)
+        else:
+            _log_rejected(listener, inbound, request_id, body, sender, reply, started)
         return reply
     except Replayed as replayed:
         _log_rejected(listener, inbound, request_id, body, sender, replayed.reply, started)
@@ -328,6 +338,40 @@ def _read_envelope(document: Any) -> tuple[str, list[Any]]:
     return sender.strip(), items
 
 
+def work_items(item: Any) -> int:
+    """What one action weighs: itself, plus each further customer it may find or
+    create (a deal's dealWith and contacts) or message (send-sms's phones).
+
+    Counted on the raw JSON, before anything is read: reading 500 deals of 1,000
+    contacts each would itself cost what the limit is there to prevent."""
+    data = item.get("data") if isinstance(item, dict) else None
+    if not isinstance(data, dict):
+        return 1
+    work = 1
+    if isinstance(data.get("dealWith"), dict):
+        work += 1
+    for name in ("contacts", "phones"):
+        named = data.get(name)
+        if isinstance(named, list) and (name == "contacts" or item.get("actionType") == "send-sms"):
+            work += len(named)
+    return work
+
+
+def _check_work(items: list[Any]) -> None:
+    """A cap on the whole request's work (every customer of every action), so that
+    no valid request holds the write lock for more than about a second."""
+    limit = settings.CRMDP_MAX_WORK_ITEMS
+    total = sum(work_items(item) for item in items)
+    if total > limit:
+        raise Rejected(
+            413,
+            "too_much_work",
+            f"this request carries {total} work items (actions, plus the customers and "
+            f"phones they name); the limit is {limit} (CRMDP_MAX_WORK_ITEMS): split it",
+            Issue("data", f"at most {limit} work items per request"),
+        )
+
+
 # -- the actions ----------------------------------------------------------------------
 
 
@@ -386,20 +430,26 @@ def _run(
                 if idempotency_key and record is None:
                     raise _Overtaken
                 lock_identities(listener.org_id, locks)
-                batch = _Batch(origin, directory, KeyIndex(listener.org_id), savepoints)
+                org_id = listener.org_id
+                batch = _Batch(origin, directory, KeyIndex(org_id), Numbers(org_id), savepoints)
                 # Every customer key the actions carry, read in one query (after the
                 # locks, so no other writer can change them before we commit).
                 batch.keys.prefetch(key for lock in locks if (key := customer_key(lock)))
                 if batch.new_customers.takes_ids_in_blocks:
                     expected = sum(action.new_customers_expected(batch.keys) for action in actions)
                     batch.new_customers.reserve(expected)
+                if connection.vendor == "postgresql" and any(
+                    action.may_number(batch.keys) for action in actions
+                ):
+                    # Before any row lock an action takes (see crmdp.orgs.numbering).
+                    batch.numbers.lock()
                 with connection.execute_wrapper(batch.count_writes):
                     results = [batch.execute(plan) for plan in planned]
                 batch.flush()
                 reply = Reply(200, {"requestId": str(origin.request_id), "results": results})
                 if record is not None:
                     IdempotencyRecord.objects.filter(id=record.id).update(
-                        status=reply.status, response=reply.body
+                        status=reply.status, response=storable(reply.body)
                     )
                 _save_delivery(
                     listener,
@@ -460,6 +510,7 @@ class _Batch:
     origin: Origin
     directory: OrgDirectory
     keys: KeyIndex
+    numbers: Numbers
     savepoints: bool = False
     new_customers: NewCustomers = field(default_factory=NewCustomers)
     history: list[HistoryEntry] = field(default_factory=list)
@@ -486,12 +537,14 @@ class _Batch:
             notes,
             self.keys,
             self.new_customers,
+            self.numbers,
             defer_new_customers=not plan.action.needs_customer_rows,
         )
         if plan.action.needs_customer_rows:
             self.new_customers.flush()  # so that it finds the customers created before it
         issues: list[Issue] = []
         self.keys.action_started()
+        self.numbers.action_started()
         writes_before = self.writes
         try:
             with transaction.atomic() if self.savepoints else contextlib.nullcontext():
@@ -513,10 +566,12 @@ class _Batch:
             if self.writes != writes_before and not self.savepoints:
                 raise _NeedsSavepoints
             self.keys.action_failed()
+            self.numbers.action_failed()
             return action_result(
                 plan.index, plan.action_type, Outcome("error"), notes.warnings, issues
             )
         self.keys.action_done()
+        self.numbers.action_done()
         self.new_customers.add(writer.created)
         self.history += writer.history.entries
         self.outbox += writer.outbox
@@ -525,6 +580,7 @@ class _Batch:
     def flush(self) -> None:
         self.new_customers.flush()
         self.keys.flush()
+        self.numbers.save()
         rows.insert(self.history)
         rows.insert(self.outbox)
 
@@ -543,6 +599,36 @@ def _retryable(exc: BaseException) -> bool:
 # -- the delivery log -----------------------------------------------------------------
 
 
+def storable(response: dict[str, Any]) -> dict[str, Any]:
+    """`response` as kept in the delivery log and for idempotent repeats: whole up
+    to CRMDP_MAX_STORED_RESPONSE_BYTES of JSON, else its first results within that,
+    marked `"truncated": true` with the count left out. 500 actions with long
+    warnings each would otherwise store megabytes per request."""
+    limit = settings.CRMDP_MAX_STORED_RESPONSE_BYTES
+    size = len(json.dumps(response, ensure_ascii=False).encode())
+    if size <= limit:
+        return response
+    results = response.get("results")
+    kept: list[Any] = []
+    if isinstance(results, list):
+        budget = limit - 512  # room for the envelope of the shortened response
+        for result in results:
+            budget -= len(json.dumps(result, ensure_ascii=False).encode()) + 2
+            if budget < 0:
+                break
+            kept.append(result)
+    shortened = {key: value for key, value in response.items() if key != "results"}
+    if len(json.dumps(shortened, ensure_ascii=False).encode()) > limit - 512:
+        shortened = {key: response[key] for key in ("requestId",) if key in response}
+    return {
+        **shortened,
+        "results": kept,
+        "truncated": True,
+        "resultsLeftOut": (len(results) - len(kept)) if isinstance(results, list) else 0,
+        "size": size,
+    }
+
+
 def _save_delivery(
     listener: Listener,
     inbound: Inbound,
@@ -552,6 +638,7 @@ def _save_delivery(
     reply: Reply,
     started: float,
     outcomes: Counter[str] | None = None,
+    body_size: int | None = None,
 ) -> Delivery:
     delivery = rows.build(
         Delivery,
@@ -561,9 +648,9 @@ def _save_delivery(
         source_ip=inbound.source_ip[:64],
         content_type=inbound.content_type[:200],
         body=body,
-        body_size=len(body) if body else (inbound.declared_length or 0),
+        body_size=body_size or (len(body) if body else (inbound.declared_length or 0)),
         status=reply.status,
-        response=reply.body,
+        response=storable(reply.body),
         outcomes=dict(outcomes or {}),
         sender=(sender.email if isinstance(sender, User) else sender or "")[:254],
         idempotency_key=_printable(inbound.idempotency_key or "")[:200],
@@ -593,6 +680,46 @@ def _log_rejected(
 ) -> None:
     with transaction.atomic():
         _save_delivery(listener, inbound, request_id, body, sender, reply, started)
+
+
+def _log_refused(
+    listener: Listener,
+    inbound: Inbound,
+    request_id: uuid.UUID | None,
+    body: bytes,
+    sender: User | str | None,
+    reply: Reply,
+    started: float,
+) -> None:
+    """A refusal is kept with at most CRMDP_REFUSED_LOG_BYTES of its body, and at
+    most CRMDP_REFUSED_LOG_LIMIT refusals per listener per minute are kept at all:
+    a flood of refused requests costs one small read each, not a megabyte row
+    each. The sender is answered the same either way."""
+    limit = settings.CRMDP_REFUSED_LOG_LIMIT
+    if limit > 0:
+        latest = (
+            Delivery.objects.filter(
+                listener=listener,
+                received_at__gt=timezone.now() - _MINUTE,
+                status__in=REFUSED_STATUSES,
+            )
+            .order_by()
+            .values_list("id", flat=True)[limit - 1 : limit]
+        )
+        if list(latest):
+            log.info(
+                "listener %s: refused request %s (%s) not logged: over %d refusals a minute",
+                listener.id,
+                request_id,
+                reply.status,
+                limit,
+            )
+            return
+    kept = body[: settings.CRMDP_REFUSED_LOG_BYTES]
+    with transaction.atomic():
+        _save_delivery(
+            listener, inbound, request_id, kept, sender, reply, started, body_size=len(body)
+        )
 
 
 def _log_failure(listener: Listener, inbound: Inbound, body: bytes, started: float) -> Reply:

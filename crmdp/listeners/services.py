@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
+from django.conf import settings as django_settings
 from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
 
 from crmdp.lib import signatures, templating
 from crmdp.lib.issues import Invalid
 from crmdp.lib.netaddr import parse_network
-from crmdp.listeners.models import Delivery, Listener, new_token
-from crmdp.listeners.receiving import Inbound, receive
+from crmdp.listeners.models import (
+    Delivery,
+    IdempotencyRecord,
+    Listener,
+    default_rate_limit,
+    new_token,
+)
+from crmdp.listeners.receiving import IDEMPOTENCY_WINDOW, Inbound, receive
 from crmdp.orgs.models import CatalogItem, CatalogKind, Membership, Org, Role, User
 from crmdp.orgs.services import catalog_get_or_create
 
@@ -34,7 +46,8 @@ class ListenerSettings:
     email_body: str = ""
     sms_enabled: bool = False
     sms_text: str = ""
-    rate_limit_per_minute: int | None = None
+    # None: no limit. Unless given, CRMDP_LISTENER_RATE_LIMIT (600 a minute).
+    rate_limit_per_minute: int | None = dataclasses.field(default_factory=default_rate_limit)
     enabled: bool = True
 
 
@@ -184,3 +197,37 @@ def listener_set_signing(*, listener: Listener, signed: bool) -> str:
     listener.signing_secret = signatures.new_secret() if signed else ""
     listener.save(update_fields=["signing_secret"])
     return listener.signing_secret
+
+
+@dataclass
+class Pruned:
+    deliveries: int
+    idempotency_records: int
+
+
+def prune(*, retention_days: int | None = None, batch: int = 1000) -> Pruned:
+    """Delete deliveries older than the retention period (CRMDP_DELIVERY_RETENTION_DAYS,
+    30 days) and idempotency records past their 24 hours. In batches, each its own
+    transaction, so the write lock is never held long (SQLite has one)."""
+    days = (
+        django_settings.CRMDP_DELIVERY_RETENTION_DAYS if retention_days is None else retention_days
+    )
+    now = timezone.now()
+    deliveries = _delete_in_batches(
+        Delivery.objects.filter(received_at__lt=now - timedelta(days=days)), batch
+    )
+    records = _delete_in_batches(
+        IdempotencyRecord.objects.filter(created_at__lt=now - IDEMPOTENCY_WINDOW), batch
+    )
+    return Pruned(deliveries, records)
+
+
+def _delete_in_batches(rows: QuerySet[Any], batch: int) -> int:
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            ids = list(rows.order_by("id").values_list("id", flat=True)[:batch])
+            if not ids:
+                return deleted
+            rows.model.objects.filter(id__in=ids).delete()
+        deleted += len(ids)

@@ -3,16 +3,19 @@ a failure is worth retrying (as healthchecks' transports do)."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import logging
 import smtplib
+import socket
 import ssl
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from django.conf import settings
-from django.core.mail import BadHeaderError, EmailMessage
+from django.core.mail import BadHeaderError, EmailMessage, get_connection
 
 from crmdp.lib import outbound
 
@@ -62,25 +65,61 @@ class EmailTransport:
             email.message()
         except (BadHeaderError, ValueError, UnicodeError) as exc:
             raise TransportError(f"the email cannot be built: {exc}", permanent=True) from None
+        deadline = settings.CRMDP_EMAIL_TIMEOUT
+        backend = get_connection(fail_silently=False, timeout=deadline)
+        email.connection = backend
+        expired = threading.Event()
+
+        def cut() -> None:
+            # The whole conversation has one deadline, not each read: an SMTP server
+            # that trickles a byte at a time is cut off here.
+            expired.set()
+            sock = getattr(getattr(backend, "connection", None), "sock", None)
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+        watchdog = threading.Timer(deadline, cut)
+        watchdog.daemon = True
+        watchdog.start()
         try:
-            email.send(fail_silently=False)
-        except smtplib.SMTPRecipientsRefused as exc:
-            codes = [code for code, _ in exc.recipients.values()]
-            raise TransportError(
-                f"recipient refused: {exc.recipients}", permanent=all(c >= 500 for c in codes)
-            ) from None
-        except smtplib.SMTPResponseException as exc:
-            text = (
-                exc.smtp_error.decode(errors="replace")
-                if isinstance(exc.smtp_error, bytes)
-                else str(exc.smtp_error)
-            )
-            raise TransportError(
-                f"SMTP {exc.smtp_code}: {text}", permanent=exc.smtp_code >= 500
-            ) from None
-        except (smtplib.SMTPException, OSError) as exc:
-            raise TransportError(f"SMTP unavailable: {exc}", permanent=False) from None
+            try:
+                email.send(fail_silently=False)
+            finally:
+                watchdog.cancel()
+                with contextlib.suppress(Exception):
+                    backend.close()
+            if expired.is_set():
+                raise smtplib.SMTPServerDisconnected("cut by the deadline")
+        except Exception as exc:
+            if expired.is_set():
+                raise TransportError(
+                    f"SMTP timed out: no complete conversation within {deadline:g} s",
+                    permanent=False,
+                ) from None
+            _raise_smtp(exc)
         return message_id
+
+
+def _raise_smtp(exc: Exception) -> None:
+    """An SMTP failure as a TransportError (permanent on a 5xx); anything else as it is."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        raise TransportError(
+            f"recipient refused: {exc.recipients}", permanent=all(c >= 500 for c in codes)
+        ) from None
+    if isinstance(exc, smtplib.SMTPResponseException):
+        text = (
+            exc.smtp_error.decode(errors="replace")
+            if isinstance(exc.smtp_error, bytes)
+            else str(exc.smtp_error)
+        )
+        raise TransportError(
+            f"SMTP {exc.smtp_code}: {text}", permanent=exc.smtp_code >= 500
+        ) from None
+    if isinstance(exc, smtplib.SMTPException | OSError):
+        raise TransportError(f"SMTP unavailable: {exc}", permanent=False) from None
+    raise exc
 
 
 class LogSms:

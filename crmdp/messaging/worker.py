@@ -17,8 +17,12 @@ import logging
 import os
 import random
 import socket
+import threading
 import time
 import uuid
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -63,17 +67,39 @@ def _claimable(now: datetime) -> Q:
     )
 
 
-def claim(limit: int, policy: Policy) -> tuple[str, list[Message]]:
-    """Lease up to `limit` due messages to this worker; returns the lease token and them."""
+# A lane is one org's messages on one channel: the unit of fairness and back-off.
+Lane = tuple[int, str]
+
+
+def lane_of(message: Message) -> Lane:
+    return (message.org_id, message.channel)
+
+
+def claim(
+    limit: int, policy: Policy, room: Callable[[Lane], int] | None = None
+) -> tuple[str, list[Message]]:
+    """Lease up to `limit` due messages to this worker; returns the lease token and
+    them. `room(lane)`: how many more of a lane's messages this worker takes now (a
+    lane with none left, busy or backed off, is skipped, so other orgs go first)."""
     token = uuid.uuid4().hex
     now = timezone.now()
     with transaction.atomic():
-        ids = list(
+        candidates = list(
             Message.objects.select_for_update(skip_locked=True)
             .filter(_claimable(now))
             .order_by("next_attempt_at", "id")
-            .values_list("id", flat=True)[:limit]
+            .values_list("id", "org_id", "channel")[: limit * 4]
         )
+        taken: Counter[Lane] = Counter()
+        ids: list[int] = []
+        for message_id, org_id, channel in candidates:
+            lane = (org_id, channel)
+            if room is not None and taken[lane] >= room(lane):
+                continue
+            taken[lane] += 1
+            ids.append(message_id)
+            if len(ids) == limit:
+                break
         if not ids:
             return token, []
         # Conditional: a row another worker leased in the meantime is not taken.
@@ -86,6 +112,33 @@ def claim(limit: int, policy: Policy) -> tuple[str, list[Message]]:
     return token, claimed
 
 
+def send_deadline(message: Message) -> float:
+    """The longest one send of `message` can take: its template's budget and its
+    transport's total deadline (each enforced by a watchdog or a budget)."""
+    transport = (
+        settings.CRMDP_EMAIL_TIMEOUT
+        if message.channel == Channel.EMAIL
+        else settings.CRMDP_SMS_TIMEOUT
+    )
+    return float(transport) + 2 * settings.CRMDP_TEMPLATE_MAX_SECONDS
+
+
+def renew(message: Message, token: str, policy: Policy) -> bool:
+    """Take the lease again, right before sending, for long enough to cover the whole
+    send: False when it is no longer ours (it ran out and another worker took the
+    message, or its outcome is recorded), and then this worker must not send it."""
+    hold = max(policy.lease.total_seconds(), send_deadline(message) + LEASE_MARGIN_SECONDS)
+    return bool(
+        Message.objects.filter(
+            id=message.id, lease_token=token, status=MessageStatus.QUEUED
+        ).update(lease_until=timezone.now() + timedelta(seconds=hold))
+    )
+
+
+# Past a send's deadline the lease lasts this much longer: time to record the outcome.
+LEASE_MARGIN_SECONDS = 2.0
+
+
 def transport_for(message: Message) -> Transport:
     if message.channel == Channel.EMAIL:
         return EmailTransport()
@@ -96,7 +149,11 @@ def transport_for(message: Message) -> Transport:
 
 
 def deliver(message: Message, token: str, policy: Policy, worker: str) -> str:
-    """Send one leased message and record what came of it; returns the outcome."""
+    """Send one leased message and record what came of it; returns the outcome
+    ("lost" when the lease was no longer this worker's: nothing sent)."""
+    if not renew(message, token, policy):
+        log.info("message %s: lease lost before sending; left to its new owner", message.id)
+        return "lost"
     started = timezone.now()
     provider_id, error, permanent = "", "", False
     transport = transport_for(message)
@@ -153,7 +210,9 @@ def _record(
     if outcome == "retry" or not message.template:
         text = {}
     with transaction.atomic():
-        mine = Message.objects.filter(id=message.id, lease_token=token)
+        # Compare-and-set: the outcome is recorded only while the message is still
+        # queued under this worker's lease.
+        mine = Message.objects.filter(id=message.id, lease_token=token, status=MessageStatus.QUEUED)
         if outcome == "sent":
             kept = mine.update(
                 **text,
@@ -219,42 +278,116 @@ def _history_text(message: Message, outcome: str, error: str) -> str:
     return f"{what} to {message.to} failed after {tries}: {error}"
 
 
-class Worker:
-    """The loop behind `crmdp worker`."""
+# The longest a worker leaves a failing lane alone before trying it again.
+MAX_LANE_PAUSE_SECONDS = 300.0
 
-    def __init__(self, name: str | None = None, batch: int = 10) -> None:
+
+class Worker:
+    """The loop behind `crmdp worker`: a claiming loop and a pool of sending threads.
+
+    Fairness: each lane (one org's emails, or its SMS) may use at most half the
+    threads, so an org whose gateway is slow can hold only those, and its other
+    messages wait while other orgs' go out. A lane whose send fails temporarily (a
+    timeout, a 5xx, a refused connection) is backed off in this worker: 2 s, 4, 8 …
+    (CRMDP_RETRY_BASE_SECONDS doubling, at most five minutes) before any more of its
+    messages are claimed; a send that succeeds ends the back-off.
+    """
+
+    def __init__(
+        self, name: str | None = None, batch: int = 10, threads: int | None = None
+    ) -> None:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.batch = batch
+        self.threads = max(1, threads or settings.CRMDP_WORKER_THREADS)
+        self.lane_cap = max(1, self.threads // 2)
         self.policy = Policy.from_settings()
         self.stopping = False
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._busy: Counter[Lane] = Counter()
+        self._failures: Counter[Lane] = Counter()
+        self._paused: dict[Lane, float] = {}
+        self._in_flight = 0
 
-    def run_once(self) -> int:
-        """Claim and send one batch; returns how many messages were handled."""
+    def room(self, lane: Lane) -> int:
+        """How many more of `lane`'s messages this worker may take now."""
+        with self._lock:
+            if self._paused.get(lane, 0.0) > time.monotonic():
+                return 0
+            return self.lane_cap - self._busy[lane]
+
+    def _claim(self, limit: int) -> tuple[str, list[Message]]:
         if not connection.in_atomic_block:
             # Drop a connection that is broken or past CONN_MAX_AGE, as Django does
             # between requests (a worker has no requests).
             close_old_connections()
-        token, messages = claim(self.batch, self.policy)
+        token, messages = claim(limit, self.policy, self.room)
+        with self._lock:
+            for message in messages:
+                self._busy[lane_of(message)] += 1
+                self._in_flight += 1
+        return token, messages
+
+    def _send(self, message: Message, token: str) -> str:
+        lane = lane_of(message)
+        outcome = "retry"
+        try:
+            outcome = deliver(message, token, self.policy, self.name)
+        finally:
+            with self._lock:
+                self._busy[lane] -= 1
+                self._in_flight -= 1
+                if outcome == "retry":
+                    self._failures[lane] += 1
+                    pause = self.policy.retry_base * 2 ** (self._failures[lane] - 1)
+                    pause = min(pause, MAX_LANE_PAUSE_SECONDS)
+                    self._paused[lane] = time.monotonic() + pause
+                elif outcome in ("sent", "failed"):
+                    self._failures.pop(lane, None)
+                    self._paused.pop(lane, None)
+                self._changed.notify_all()
+        return outcome
+
+    def _send_in_thread(self, message: Message, token: str) -> str:
+        close_old_connections()  # this thread's own connection
+        return self._send(message, token)
+
+    def run_once(self) -> int:
+        """Claim and send one batch in this thread; returns how many were handled."""
+        token, messages = self._claim(self.batch)
         for message in messages:
-            deliver(message, token, self.policy, self.name)
+            self._send(message, token)
         return len(messages)
 
     def run_until_idle(self) -> int:
+        """Send what is due, in this thread, one message at a time (`--once`, tests)."""
         handled = 0
         while (count := self.run_once()) > 0:
             handled += count
         return handled
 
     def run_forever(self) -> None:
-        log.info("outbox worker %s started", self.name)
-        while not self.stopping:
-            try:
-                handled = self.run_once()
-            except Exception:
-                # The database may be restarting; keep the worker alive.
-                log.exception("outbox worker: claim failed; retrying shortly")
-                handled = 0
-                time.sleep(1)
-            if handled == 0 and not self.stopping:
-                time.sleep(settings.CRMDP_WORKER_POLL_SECONDS)
+        log.info("outbox worker %s started with %s threads", self.name, self.threads)
+        pending: list[Future[str]] = []
+        with ThreadPoolExecutor(self.threads, thread_name_prefix="outbox") as pool:
+            while not self.stopping:
+                with self._lock:
+                    free = self.threads - self._in_flight
+                claimed: list[Message] = []
+                if free > 0:
+                    try:
+                        token, claimed = self._claim(free)
+                    except Exception:
+                        # The database may be restarting; keep the worker alive.
+                        log.exception("outbox worker: claim failed; retrying shortly")
+                        time.sleep(1)
+                        continue
+                    for message in claimed:
+                        pending.append(pool.submit(self._send_in_thread, message, token))
+                    pending = [future for future in pending if not future.done()]
+                if not claimed and not self.stopping:
+                    # Until a send ends (a thread is free again) or it is time to look.
+                    with self._changed:
+                        self._changed.wait(settings.CRMDP_WORKER_POLL_SECONDS)
+            # Leaving the pool waits for the messages in hand (each within its deadline).
         log.info("outbox worker %s stopped", self.name)

@@ -73,7 +73,7 @@ def note_on_deal(w: Writer, target: DealTarget, note: NoteInput) -> NoteResult:
     if target.given_id is not None:
         matched_on = "dealId"
         deal = (
-            Deal.objects.filter(org=w.org, id=target.deal_id).first()
+            Deal.objects.filter(org=w.org, number=target.deal_id).first()
             if target.deal_id is not None
             else None
         )

@@ -5,27 +5,34 @@ from __future__ import annotations
 from typing import Any
 
 from crmdp.lib.issues import Notes, join_path
-from crmdp.lib.values import name_key, read_datetime, read_decimal
+from crmdp.lib.locales import DEFAULT, Conventions
+from crmdp.lib.values import name_key, read_date, read_decimal
 from crmdp.orgs.directory import OrgDirectory
 from crmdp.orgs.models import CustomFieldDefinition, FieldType
 
 MULTI_VALUED = (FieldType.CHECKBOX, FieldType.INLINE_CHECKBOX)
 
 
-def read_custom_value(definition: CustomFieldDefinition, raw: Any) -> tuple[Any, str | None]:
-    """The value to store, or None and the reason it does not fit the field."""
+def read_custom_value(
+    definition: CustomFieldDefinition, raw: Any, conventions: Conventions = DEFAULT
+) -> tuple[Any, str | None]:
+    """The value to store, or None and the reason it does not fit the field. A value
+    read by a guess (`50,000`, `01/02/1993`) comes with the reason to warn."""
     kind = definition.field_type
     choices = {str(choice).casefold(): str(choice) for choice in definition.choices or []}
     if isinstance(raw, bool):
         raw = "true" if raw else "false"
     if kind == FieldType.NUMBER:
-        number = read_decimal(raw)
-        return (str(number.value), None) if number.value is not None else (None, "not a number")
+        number = read_decimal(raw, conventions)
+        if number.value is None:
+            return None, "not a number"
+        return str(number.value), number.problem
     if kind == FieldType.DATE:
-        moment = read_datetime(raw)
-        if moment.value is None:
-            return None, "not a date (use ISO 8601, e.g. 2019-07-08T00:00:00+07:00)"
-        return moment.value.isoformat(), None
+        # Stored as an ISO 8601 calendar date whatever came in (SPEC §4).
+        day = read_date(raw, conventions)
+        if day.value is None:
+            return None, "not a date (use ISO 8601, e.g. 2019-07-08)"
+        return day.value.isoformat(), day.problem
     if kind in MULTI_VALUED:
         parts = raw if isinstance(raw, list) else str(raw).split("|")
         values = [str(part).strip() for part in parts if str(part).strip()]
@@ -77,9 +84,11 @@ def read_custom_fields(
             continue
         if item.value is None:
             continue
-        value, problem = read_custom_value(definition, item.value)
-        if problem:
+        value, problem = read_custom_value(definition, item.value, directory.org.conventions)
+        if value is None:
             notes.warn(join_path(where, "value"), f"{definition.name}: {problem}; skipped")
             continue
+        if problem:  # read, by a guess the sender should know about
+            notes.warn(join_path(where, "value"), f"{definition.name}: {problem}")
         values[str(definition.id)] = value
     return values

@@ -7,7 +7,9 @@ from typing import ClassVar
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
-from django.utils import timezone
+from django.utils.timezone import now
+
+from crmdp.lib.locales import Conventions, conventions_for
 
 
 class UserManager(BaseUserManager["User"]):
@@ -28,7 +30,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     full_name = models.CharField(max_length=200, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
-    date_joined = models.DateTimeField(default=timezone.now)
+    date_joined = models.DateTimeField(default=now)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -45,7 +47,12 @@ class Org(models.Model):
     name = models.CharField(max_length=200, unique=True)
     # ISO 3166 region used to read national phone numbers ("0905 000 001" in VN).
     phone_region = models.CharField(max_length=2, default="VN")
-    created_at = models.DateTimeField(default=timezone.now)
+    # How dates and numbers are read (01/02/1993, 50.000): ISO 3166 alpha-2; blank
+    # means the phone region. The IANA zone in which an instant becomes a calendar
+    # date; blank means the country's main zone (SPEC §1, §4).
+    country = models.CharField(max_length=2, blank=True)
+    timezone = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=now)
 
     # SMS setup (`crmdp sms set`): an own provider, or the trial allowance.
     sms_provider = models.CharField(max_length=20, blank=True)
@@ -56,6 +63,41 @@ class Org(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def conventions(self) -> Conventions:
+        """How this org's people write dates and numbers (see crmdp.lib.locales)."""
+        return conventions_for(self.country or self.phone_region, self.timezone or None)
+
+
+class Series(models.TextChoices):
+    """The numbered records of an org: each series counts from 1 in every org."""
+
+    CONTACT = "PID", "contacts (PID-n)"
+    ACCOUNT = "CID", "accounts (CID-n)"
+    LEAD = "LID", "leads (LID-n)"
+    TICKET = "TID", "tickets (TID-n)"
+    DEAL = "deal", "deals (dealId)"
+
+
+class NumberSeries(models.Model):
+    """The last number an org has given in one series (see crmdp.orgs.numbering).
+
+    Codes are per org (SPEC §1): a code never tells one org how many records the
+    others have, and two orgs may both have a PID-1. A number is never given twice,
+    even after its record is deleted: the counter only grows."""
+
+    org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="+")
+    series = models.CharField(max_length=8, choices=Series.choices)
+    last_given = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["org", "series"], name="number_series_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series} {self.last_given}"
 
 
 class Role(models.TextChoices):
@@ -71,7 +113,7 @@ class Membership(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=now)
     # How this org names the person. It lives here, not on the login, because a login
     # is shared between orgs and one org's admin must not rename another org's user.
     full_name = models.CharField(max_length=200, blank=True)
@@ -93,7 +135,7 @@ class ApiToken(models.Model):
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="tokens")
     digest = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=12)  # to tell tokens apart in lists
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=now)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
@@ -207,3 +249,31 @@ class CustomFieldDefinition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.record_type}, {self.field_type})"
+
+
+class LoginThrottle(models.Model):
+    """Failed logins of one account (an email, whether or not it has a login) or one
+    client address, counted in a window; past the limit, locked until a time.
+
+    In the database, not in a process: every web process must see the same count,
+    or N processes would allow N times the attempts.
+    """
+
+    class Scope(models.TextChoices):
+        ACCOUNT = "account"
+        CLIENT = "client"
+
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    key = models.CharField(max_length=254)  # the email (lower case) or the client address
+    failures = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField(default=now)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="login_throttle_unique")
+        ]
+        indexes = [models.Index(fields=["window_started_at"], name="login_throttle_window")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}: {self.failures}"

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Max, ProtectedError
 from email_validator import EmailNotValidError, validate_email
 
+from crmdp.lib import locales
 from crmdp.lib.issues import Invalid
 from crmdp.lib.values import is_phone_region, name_key
 from crmdp.orgs.models import (
@@ -59,8 +60,11 @@ def org_create(
     password: str | None = None,
     phone_region: str = "VN",
     currency: str = "VND",
+    country: str | None = None,
+    timezone: str | None = None,
 ) -> tuple[Org, Membership]:
-    """A new org with its owner, its default currency and the default ticket channels."""
+    """A new org with its owner, its default currency and the default ticket channels.
+    Its country defaults to its phone region, its timezone to the country's main one."""
     name = name.strip()
     if not name:
         raise Invalid("name", "an org needs a name")
@@ -72,7 +76,9 @@ def org_create(
             "phone-region", f"{phone_region!r} is not a phone region (ISO code such as VN, US)"
         )
     code = _currency_code(currency)
-    org = Org.objects.create(name=name, phone_region=region)
+    org = Org(name=name, phone_region=region)
+    _set_region(org, country or region, timezone)
+    org.save()
     CatalogItem.objects.create(
         org=org, kind=CatalogKind.CURRENCY, name=code, key=code, is_default=True
     )
@@ -84,6 +90,35 @@ def org_create(
     )
     membership = user_add(org=org, email=owner_email, role=Role.OWNER, password=password)
     return org, membership
+
+
+def org_set_region(
+    org: Org, *, phone_region: str, country: str, timezone: str | None = None
+) -> Org:
+    """Change how an org's incoming values are read: national phone numbers (the phone
+    region), dates and numbers (the country), instants (the timezone; blank: the
+    country's main one). Stored values are not re-read."""
+    region = phone_region.strip().upper()
+    if not is_phone_region(region):
+        raise Invalid(
+            "phone_region", f"{phone_region!r} is not a phone region (ISO code such as VN, US)"
+        )
+    org.phone_region = region
+    _set_region(org, country, timezone)
+    org.save(update_fields=["phone_region", "country", "timezone"])
+    return org
+
+
+def _set_region(org: Org, country: str, timezone: str | None) -> None:
+    code = country.strip().upper()
+    if not locales.is_country(code):
+        raise Invalid("country", f"{country!r} is not a country (ISO 3166 code such as VN, US)")
+    zone = (timezone or "").strip() or locales.main_timezone(code)
+    if not locales.is_timezone(zone):
+        raise Invalid(
+            "timezone", f"{timezone!r} is not a timezone (IANA name such as Asia/Ho_Chi_Minh)"
+        )
+    org.country, org.timezone = code, zone
 
 
 def _currency_code(currency: str) -> str:

@@ -25,9 +25,10 @@ UNRESOLVED = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
 
 
 class Ticket(models.Model):
-    """A ticket. Its code is `TID-<id>`."""
+    """A ticket. Its code is `TID-<number>`, the number counted per org."""
 
     org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="tickets")
+    number = models.BigIntegerField()  # the n of TID-n, in this org
     title = models.CharField(max_length=500)
     body = models.TextField()
     status = models.CharField(max_length=10, choices=TicketStatus.choices, default=TicketStatus.NEW)
@@ -60,10 +61,11 @@ class Ticket(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["org", "-id"], name="ticket_list")]
+        constraints = [models.UniqueConstraint(fields=["org", "number"], name="ticket_code")]
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
 
     @property
     def code(self) -> str:
-        return f"TID-{self.id}"
+        return f"TID-{self.number}"

@@ -19,7 +19,8 @@ _TICKET_DIGITS = 18  # more cannot be a bigint id
 
 
 def ticket_number(code: str) -> int | None:
-    """The id in a ticket code, `TID-3` (any case, spaces around ignored)."""
+    """The number in a ticket code, `TID-3` (any case, spaces around ignored); it
+    counts within the org, so look it up among the org's tickets only."""
     prefix, dash, number = code.strip().upper().partition("-")
     if prefix != "TID" or not dash:
         return None
@@ -67,7 +68,7 @@ def ticket_list(
     if q and q.strip():
         number = ticket_number(q)
         tickets = tickets.filter(
-            Q(id=number) if number is not None else Q(title__icontains=q.strip())
+            Q(number=number) if number is not None else Q(title__icontains=q.strip())
         )
     if channel_id is not None:
         tickets = tickets.filter(channel_id=channel_id)
@@ -106,7 +107,7 @@ def visible_ticket(membership: Membership, code: str) -> Ticket | None:
         .select_related(
             "customer", "deal", "group", "sla", "channel", "owner", "created_by_listener"
         )
-        .filter(id=number)
+        .filter(number=number)
         .first()
     )
 

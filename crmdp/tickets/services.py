@@ -16,7 +16,7 @@ from crmdp.customers.services import Linked, customer_create
 from crmdp.deals.models import Deal
 from crmdp.history.services import HistoryBuffer, Origin, Writer
 from crmdp.lib.issues import join_path
-from crmdp.orgs.models import CatalogItem, UserGroup
+from crmdp.orgs.models import CatalogItem, Series, UserGroup
 from crmdp.tickets.models import Ticket, TicketStatus
 
 TITLE_LENGTH = 80
@@ -58,7 +58,7 @@ def ticket_add(w: Writer, data: TicketInput) -> TicketResult:
     linked = _ticket_customer(w, data)
     deal = None
     if data.deal_id is not None:
-        deal = Deal.objects.filter(org=w.org, id=data.deal_id).first()
+        deal = Deal.objects.filter(org=w.org, number=data.deal_id).first()
         if deal is None:
             w.notes.warn(join_path(data.path, "dealId"), f"no deal {data.deal_id}; not linked")
     title = data.title
@@ -70,6 +70,7 @@ def ticket_add(w: Writer, data: TicketInput) -> TicketResult:
     sla = data.sla
     ticket = Ticket.objects.create(
         org=w.org,
+        number=w.numbers.take(Series.TICKET),
         title=title or default_title(data.body),
         body=data.body,
         customer=linked.customer if linked else None,

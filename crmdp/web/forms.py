@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 
+from crmdp.lib import locales
 from crmdp.lib.issues import Invalid
 from crmdp.listeners.models import Listener
 from crmdp.listeners.services import ListenerSettings, validate
@@ -216,7 +217,7 @@ class ListenerForm(forms.Form):
         label="Rate limit (requests per minute)",
         required=False,
         min_value=1,
-        help_text="Empty: no limit.",
+        help_text="Empty: no limit. New listeners start at CRMDP_LISTENER_RATE_LIMIT (600).",
     )
 
     def __init__(self, org: Org, *args: Any, **kwargs: Any) -> None:
@@ -383,3 +384,35 @@ class SmsForm(forms.Form):
     )
     # No trial field: the trial allowance is the platform's money, so only the
     # operator sets it (`crmdp sms set --trial`); the page only shows what is left.
+
+
+class RegionForm(forms.Form):
+    """How the org's incoming values are read (SPEC §1, §4)."""
+
+    phone_region = forms.CharField(
+        label="Phone region",
+        max_length=2,
+        help_text="ISO code (VN, US …): how national numbers such as 0905 000 001 are read.",
+    )
+    country = forms.ChoiceField(
+        label="Country",
+        choices=(),
+        help_text="How dates and numbers are written: 01/02/1993 day or month first, "
+        "50.000 thousands or a decimal.",
+    )
+    timezone = forms.ChoiceField(
+        label="Timezone",
+        choices=(),
+        required=False,
+        help_text="Where an epoch instant falls on the calendar. Empty: the country's main one.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        country = self.fields["country"]
+        zone = self.fields["timezone"]
+        assert isinstance(country, forms.ChoiceField) and isinstance(zone, forms.ChoiceField)
+        country.choices = [(code, f"{name} ({code})") for code, name in locales.country_choices()]
+        zone.choices = [("", "The country's main timezone")] + [
+            (name, name) for name in locales.timezone_choices()
+        ]

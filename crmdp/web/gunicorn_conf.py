@@ -36,4 +36,6 @@ control_socket_disable = True
 # SECURE_SSL_REDIRECT). Unset, gunicorn's default stands: 127.0.0.1 and ::1.
 _trusted = parse_networks(os.environ.get("TRUSTED_PROXIES", "").split(","))
 if _trusted:
-    forwarded_allow_ips = [str(network) for network in _trusted]
+    # A comma-separated string: gunicorn refuses a list here ("Not a string"), and
+    # `crmdp serve` would not start at all with TRUSTED_PROXIES set.
+    forwarded_allow_ips = ",".join(str(network) for network in _trusted)

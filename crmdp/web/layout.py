@@ -101,6 +101,7 @@ SETTINGS_MENU: tuple[tuple[str, MenuItem | None, tuple[MenuItem, ...]], ...] = (
             MenuItem("users", "Users and groups", "web:users"),
             MenuItem("fields", "Custom fields", "web:fields"),
             MenuItem("sms", "SMS", "web:sms"),
+            MenuItem("region", "Region", "web:region"),
         ),
     ),
     ("Customers", None, (_catalog("sources"),)),

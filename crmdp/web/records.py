@@ -52,6 +52,11 @@ def money(value: Decimal | None, currency: Any = None) -> str:
     return f"{amount} {currency.name}" if currency is not None else amount
 
 
+# What a page shows in place of a related record the member may not see: neither its
+# name nor its code (issue 13).
+NOT_SHARED = "Not shared with you"
+
+
 def visible_to(record: Any) -> str:
     """Who the record's permit lets see it, in words (customers, deals, notes);
     permit_users is read from its prefetched rows."""

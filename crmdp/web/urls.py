@@ -54,6 +54,7 @@ urlpatterns = [
         name="field-remove",
     ),
     path("settings/sms/", org_settings.sms, name="sms"),
+    path("settings/region/", org_settings.region, name="region"),
     path("settings/other/", org_settings.other_settings, name="other-settings"),
     # Settings → Other settings → Webhook → Listener (the vendor guide's path).
     path("settings/webhook/", listeners.webhook, name="webhook"),

@@ -390,4 +390,20 @@ def test_listing_costs_the_same_queries_for_one_customer_or_many(post, org, make
     for n in range(1, 6):
         add(post, name=f"N{n}", permit=permit, companyContact={"name": f"Co {n}"})
     assert len(listed(api)) == 12
-    assert queries_to_list() == one <= 5
+    # One of them asks, for the whole page, which companies the member may see.
+    assert queries_to_list() == one <= 6
+
+
+def test_an_accounts_history_includes_its_contacts_lines(post, owner_api):
+    company = post.action("add-contact", {"type": 1, "name": "HTK Labs"})["record"]["customerId"]
+    lan = post.action("add-contact", {"name": "Lan", "companyContact": {"customerId": company}})[
+        "record"
+    ]["customerId"]
+
+    history = owner_api.customer(company)["history"]
+
+    [lans] = [line for line in history if "customerId" in line]
+    assert (lans["customerId"], lans["text"][:19]) == (lan, "Created by listener")
+    assert history[0]["text"].startswith(f"{lan} Lan joined this company")  # its own line
+    assert "customerId" not in history[0]
+    assert "customerId" not in owner_api.customer(lan)["history"][0]

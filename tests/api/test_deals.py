@@ -83,16 +83,23 @@ def test_an_unknown_deal_is_not_found(owner_api):
 def test_another_orgs_deal_is_never_visible(post, guide_org, owner_api):
     org2, post2 = other_org()
     set_up_guide_org(org2)
-    theirs = post2.action("add-deal", new_deal("Their order"), sender="boss@other.example")
+    _, theirs = post2.actions(
+        ("add-deal", new_deal("Their first order")),
+        ("add-deal", new_deal("Their order")),
+        sender="boss@other.example",
+    )
     ours = post.action("add-deal", new_deal("Our order"))
     assert theirs["status"] == "created"
 
+    # dealIds count per org: their deal 2 is nothing here, deal 1 is each org's own.
     reading.not_found(owner_api, f"/api/v1/deals/{theirs['record']['id']}")
     assert reading.deals_named(owner_api, "Their order").results == []
     assert [d.name for d in reading.deals_named(owner_api).results] == ["Our order"]
+    assert reading.deal(owner_api, ours["record"]["id"]).name == "Our order"
     # …and the other way round, even for the other org's owner.
     their_api = api_for(org2, "boss@other.example", Role.OWNER)
-    reading.not_found(their_api, f"/api/v1/deals/{ours['record']['id']}")
+    assert reading.deal(their_api, ours["record"]["id"]).name == "Their first order"
+    assert [d.name for d in reading.deals_named(their_api, "Our order").results] == []
 
 
 def test_a_member_sees_a_deal_only_where_its_permit_lets_them(post, guide_org, make_api):

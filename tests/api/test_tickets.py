@@ -53,12 +53,19 @@ def test_a_ticket_is_visible_only_to_those_who_may_see_its_customer(post, make_a
 
 def test_another_orgs_ticket_is_never_visible(post, owner_api):
     org2, post2 = other_org()
-    theirs = post2.action("add-ticket", {"body": "Theirs"}, sender="boss@other.example")
+    _, theirs = post2.actions(
+        ("add-ticket", {"body": "Their first"}),
+        ("add-ticket", {"body": "Theirs"}),
+        sender="boss@other.example",
+    )
     ours = post.action("add-ticket", {"body": "Ours"})
 
+    # Codes count per org: their TID-2 is nothing here, and TID-1 is each org's own.
+    assert (ours["record"]["code"], theirs["record"]["code"]) == ("TID-1", "TID-2")
     reading.not_found(owner_api, f"/api/v1/tickets/{theirs['record']['code']}")
+    assert reading.ticket(owner_api, "TID-1").title == "Ours"
     their_api = api_for(org2, "boss@other.example", Role.OWNER)
-    reading.not_found(their_api, f"/api/v1/tickets/{ours['record']['code']}")
+    assert reading.ticket(their_api, "TID-1").title == "Their first"
 
 
 @pytest.mark.parametrize("code", ["TID-", "TID-abc", "PID-1", "1", "TID-99999999999999999999"])

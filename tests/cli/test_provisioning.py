@@ -87,7 +87,14 @@ def test_org_create_prints_id_name_owner_and_api_token(data_dir):
     assert (org["name"], org["owner"]) == ("Beta Co", "boss@beta.example")
     assert org["apiToken"].startswith("crmdp_")
     listing = printed(crmdp(data_dir, "org", "list", "--json"))
-    assert {"id": org["id"], "name": "Beta Co", "phoneRegion": "US"} in listing["orgs"]
+    # The country defaults to the phone region, the timezone to the country's main one.
+    assert {
+        "id": org["id"],
+        "name": "Beta Co",
+        "phoneRegion": "US",
+        "country": "US",
+        "timezone": "America/New_York",
+    } in listing["orgs"]
 
 
 def test_user_add_prints_email_role_and_api_token(data_dir, acme):
@@ -288,6 +295,14 @@ BAD_ARGUMENTS = {
     "org-unknown-region": (
         ["org", "create", "--name", "X", "--owner", "a@x.io", "--phone-region", "XX"],
         "--phone-region",
+    ),
+    "org-unknown-country": (
+        ["org", "create", "--name", "X", "--owner", "a@x.io", "--country", "XX"],
+        "--country",
+    ),
+    "org-unknown-timezone": (
+        ["org", "create", "--name", "X", "--owner", "a@x.io", "--timezone", "Mars/Olympus"],
+        "--timezone",
     ),
     "org-unknown-currency": (
         ["org", "create", "--name", "X", "--owner", "a@x.io", "--currency", "ABC"],

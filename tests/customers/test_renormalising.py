@@ -9,8 +9,9 @@ from io import StringIO
 
 from django.core.management import call_command
 
-from crmdp.customers.models import Customer, CustomerKey, Kind
+from crmdp.customers.models import SERIES, Customer, CustomerKey, Kind
 from crmdp.customers.renormalising import duplicate_groups, renormalise
+from crmdp.orgs.numbering import take_number
 from crmdp.orgs.services import org_create
 
 
@@ -19,6 +20,7 @@ def stored(org, name, *, kind=Kind.CONTACT, passport="", emails=(), phones=(), k
     customer = Customer.objects.create(
         org=org,
         kind=kind,
+        number=take_number(org.id, SERIES[kind]),
         name=name,
         passport=passport,
         emails=[{"type": "Other", "value": v, "normalized": v} for v in emails],

@@ -20,7 +20,7 @@ def attributes(instance):
 
 
 def test_build_makes_the_instance_the_constructor_makes(org):
-    customer = Customer.objects.create(org=org, kind=Kind.CONTACT, name="Lan")
+    customer = Customer.objects.create(org=org, kind=Kind.CONTACT, number=1, name="Lan")
     values = dict(org=org, customer=customer, text="Created.", customer_id=customer.id)
     built, made = rows.build(HistoryEntry, **values), HistoryEntry(**values)
     built_attributes, made_attributes = attributes(built), attributes(made)
@@ -31,7 +31,7 @@ def test_build_makes_the_instance_the_constructor_makes(org):
 
 
 def test_a_relation_given_as_an_instance_is_read_without_a_query(org, django_assert_num_queries):
-    customer = Customer.objects.create(org=org, kind=Kind.CONTACT, name="Lan")
+    customer = Customer.objects.create(org=org, kind=Kind.CONTACT, number=1, name="Lan")
     entry = rows.build(HistoryEntry, org=org, customer=customer, text="x")
     with django_assert_num_queries(0):
         assert entry.customer is customer
@@ -76,12 +76,13 @@ def test_insert_stores_json_and_datetimes_as_save_does(org):
         created_at=when,
         updated_at=when,
     )
-    inserted = rows.insert([rows.build(Customer, **values)], return_ids=True)[0]
-    saved = Customer.objects.create(**values)
+    inserted = rows.insert([rows.build(Customer, number=1, **values)], return_ids=True)[0]
+    saved = Customer.objects.create(number=2, **values)
 
     inserted_row = attributes(Customer.objects.get(id=inserted.id))
     saved_row = attributes(Customer.objects.get(id=saved.id))
     assert inserted_row.pop("id") != saved_row.pop("id")
+    assert (inserted_row.pop("number"), saved_row.pop("number")) == (1, 2)
     assert inserted_row == saved_row
     assert inserted_row["created_at"] == when
     # Filtering on a stored value finds both: the JSON is stored, not its repr.
@@ -109,8 +110,8 @@ def test_many_rows_at_once_come_back_exactly_as_given(org):
     ]
     assert [at for _, _, at in stored] == [entry.at for entry in entries]
     customers = [
-        rows.build(Customer, org=org, kind=Kind.CONTACT, name=text, tags=[text], im=[])
-        for text in awkward
+        rows.build(Customer, org=org, kind=Kind.CONTACT, number=n, name=text, tags=[text], im=[])
+        for n, text in enumerate(awkward, start=1)
     ]
     rows.insert(customers)
     assert [(c.name, c.tags) for c in Customer.objects.order_by("id")] == [

@@ -85,10 +85,15 @@ def test_a_valid_email_in_any_case_and_spacing_reads_as_one_address(email):
 @given(moments)
 def test_every_documented_form_of_a_moment_reads_as_that_moment(moment):
     js_form = moment.strftime("%a %b %d %Y %H:%M:%S GMT%z") + " (Local Time)"
-    epoch_ms = int(moment.timestamp() * 1000)
-    forms: list[object] = [moment.isoformat(), js_form, epoch_ms]
-    if abs(epoch_ms) >= 10**8:  # eight digits or fewer read as an ISO date: "19930101"
-        forms.append(str(epoch_ms))
+    epoch_s = int(moment.timestamp())
+    epoch_ms = epoch_s * 1000
+    forms: list[object] = [moment.isoformat(), js_form]
+    # Seconds and milliseconds are told apart by size: a number of milliseconds
+    # within 84 days of 1970 is read as seconds. Eight digits are YYYYMMDD.
+    if abs(epoch_ms) > 7_258_118_400:
+        forms += [epoch_ms, str(epoch_ms)]
+    if len(str(abs(epoch_s))) != 8:
+        forms += [epoch_s, str(epoch_s)] if len(str(abs(epoch_s))) > 8 else [epoch_s]
     for spelled in forms:
         read = read_datetime(spelled)
         assert read.problem is None, spelled

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crmdp.lib.locales import conventions_for
 from crmdp.lib.values import (
     name_key,
     passport_key,
@@ -173,10 +174,16 @@ def test_javascript_date_keeps_its_offset():
         ("1993-01-01", date(1993, 1, 1)),
         ("1993-01-01T23:30:00-05:00", date(1993, 1, 1)),
         ("1993-01-01T00:00:00+07:00", date(1993, 1, 1)),
-        ("01/02/1993", date(1993, 2, 1)),  # DD/MM/YYYY
-        ("31/12/1999", date(1999, 12, 31)),
+        ("31/12/1999", date(1999, 12, 31)),  # DD/MM/YYYY
+        ("31.12.1999", date(1999, 12, 31)),
+        ("1999/12/31", date(1999, 12, 31)),
+        (19930101, date(1993, 1, 1)),  # YYYYMMDD, a number or a string
+        ("19930101", date(1993, 1, 1)),
+        ("１９９３０１０１", date(1993, 1, 1)),  # full-width digits
         (725846400000, date(1993, 1, 1)),  # epoch milliseconds
         ("725846400000", date(1993, 1, 1)),
+        (725846400, date(1993, 1, 1)),  # epoch seconds
+        (725846400.0, date(1993, 1, 1)),
         ("Sat Jan 02 1993 00:00:00 GMT+0700 (Indochina Time)", date(1993, 1, 2)),
     ],
 )
@@ -187,7 +194,19 @@ def test_dates_in_every_documented_form(raw, expected):
 
 
 @pytest.mark.parametrize(
-    "raw", ["yesterday", "31/02/1993", "1993-13-01", "", True, None, {"y": 1993}, float("nan")]
+    "raw",
+    [
+        "yesterday",
+        "31/02/1993",
+        "1993-13-01",
+        "19931301",
+        "",
+        True,
+        None,
+        {"y": 1993},
+        float("nan"),
+        float("inf"),
+    ],
 )
 def test_unreadable_date_is_ignored_with_a_warning(raw):
     read = read_date(raw)
@@ -210,10 +229,80 @@ def test_epoch_milliseconds_far_outside_any_lifetime_are_not_dates():
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("50000", Decimal(50000)), (50000, Decimal(50000)), ("1,250.50", Decimal("1250.50"))],
+    [("50000", Decimal(50000)), (50000, Decimal(50000)), ("1.250,50", Decimal("1250.50"))],
 )
 def test_numbers_arrive_as_numbers_or_strings(raw, expected):
     assert read_decimal(raw).value == expected
+
+
+def test_epoch_seconds_become_a_date_in_the_org_timezone():
+    # 1992-12-31T17:00Z is 1 January in Vietnam and still 31 December in New York.
+    assert read_date(725821200, conventions_for("VN")).value == date(1993, 1, 1)
+    assert read_date(725821200, conventions_for("US")).value == date(1992, 12, 31)
+    # A date written with its own offset keeps its calendar day anywhere.
+    assert read_date("1993-01-01T00:00:00+07:00", conventions_for("US")).value == date(1993, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("country", "expected"),
+    [
+        ("VN", date(1993, 2, 1)),
+        ("DE", date(1993, 2, 1)),
+        ("GB", date(1993, 2, 1)),
+        ("US", date(1993, 1, 2)),
+    ],
+)
+def test_day_or_month_first_is_the_org_countrys_with_a_warning(country, expected):
+    read = read_date("01/02/1993", conventions_for(country))
+    assert read.value == expected
+    assert read.problem and "day first or month first" in read.problem
+
+
+@pytest.mark.parametrize("raw", ["13/02/1993", "02/13/1993", "02/02/1993"])
+def test_a_date_only_one_way_round_is_read_without_a_warning(raw):
+    for country in ("VN", "US"):
+        read = read_date(raw, conventions_for(country))
+        assert read.problem is None
+        assert read.value in (date(1993, 2, 13), date(1993, 2, 2))
+
+
+@pytest.mark.parametrize(
+    ("raw", "country", "expected"),
+    [
+        ("50.000", "VN", Decimal(50000)),
+        ("50.000", "DE", Decimal(50000)),
+        ("50,000", "US", Decimal(50000)),
+        ("50.5", "VN", Decimal("50.5")),
+        ("50.5", "US", Decimal("50.5")),
+        ("50,5", "DE", Decimal("50.5")),
+        ("1.234.567", "VN", Decimal(1234567)),
+        ("1,234,567", "US", Decimal(1234567)),
+        ("1.234,56", "US", Decimal("1234.56")),  # both marks: the last is the decimal one
+        ("1,234.56", "DE", Decimal("1234.56")),
+        ("12 345,6", "FR", Decimal("12345.6")),
+        ("12\u202f345,6", "FR", Decimal("12345.6")),
+        ("１２３４５", "VN", Decimal(12345)),
+        ("0.500", "VN", Decimal("0.5")),  # no one groups thousands after a zero
+        (50000, "VN", Decimal(50000)),
+        (50.5, "VN", Decimal("50.5")),
+    ],
+)
+def test_numbers_by_the_org_countrys_conventions(raw, country, expected):
+    read = read_decimal(raw, conventions_for(country))
+    assert read.problem is None, read.problem
+    assert read.value == expected
+
+
+@pytest.mark.parametrize(("raw", "country"), [("50,000", "VN"), ("50.000", "US"), ("1,250", "DE")])
+def test_a_mark_that_could_group_thousands_is_read_by_convention_with_a_warning(raw, country):
+    read = read_decimal(raw, conventions_for(country))
+    assert read.value == Decimal(raw.replace(",", "."))
+    assert read.problem and "thousands separator or a decimal" in read.problem
+
+
+@pytest.mark.parametrize("raw", ["1,23,4", "1.2,3.4", "12,34.5,6", "5.000,1.5"])
+def test_marks_that_group_nothing_make_no_number(raw):
+    assert read_decimal(raw, conventions_for("US")).value is None
 
 
 @pytest.mark.parametrize("raw", ["fifty", "NaN", "Infinity", True, None, [1]])

@@ -383,11 +383,16 @@ def test_an_update_writes_what_changed_on_the_deals_history(post, guide_org, own
 def test_another_orgs_deal_and_customer_are_never_found(post, guide_org):
     org2, post2 = other_org()
     set_up_guide_org(org2)
-    theirs, their_contact = post2.actions(
+    # Codes count per org: their second deal and contact have codes that name
+    # nothing in ours (numbers we do have are ours, see test_numbering).
+    _, theirs, _, their_contact = post2.actions(
+        ("add-deal", new_deal("Their first order")),
         ("add-deal", new_deal("Their order")),
+        ("add-contact", {"name": "Their first", "emails": [{"value": "f@example.com"}]}),
         ("add-contact", {"name": "Theirs", "emails": [{"value": "t@example.com"}]}),
         sender="boss@other.example",
     )
+    assert (theirs["record"]["id"], their_contact["record"]["customerId"]) == (2, "PID-3")
 
     result = post.action(
         "add-deal",
@@ -401,7 +406,7 @@ def test_another_orgs_deal_and_customer_are_never_found(post, guide_org):
     assert result["status"] == "created"
     assert result["record"]["id"] != theirs["record"]["id"]
     assert result["related"][0]["status"] == "created"
-    their_deal = Deal.objects.get(id=theirs["record"]["id"])
+    their_deal = Deal.objects.get(org=org2, number=theirs["record"]["id"])
     assert (their_deal.org_id, their_deal.customer.name) == (org2.id, "Lan")
 
 

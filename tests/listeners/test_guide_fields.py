@@ -82,7 +82,7 @@ def test_company_contact_in_contacts_finds_the_company_by_name(post, guide_org, 
     assert (
         owner_api.customer(phong["customerId"])["company"]["customerId"] == (google["customerId"])
     )
-    deal = Deal.objects.get(id=result["record"]["id"])
+    deal = Deal.objects.get(number=result["record"]["id"])  # the dealId
     assert set(deal.contacts.values_list("id", flat=True)) == {phong["id"], google["id"]}
     assert Customer.objects.filter(kind=Kind.ACCOUNT).count() == 1
 

@@ -114,7 +114,7 @@ def test_an_unreadable_permit_on_a_new_deal_shows_it_to_its_owner_only(guide_org
     assert result["status"] == "created"
     (warning,) = warning_on(result, "data[0].data.permit.status")
     assert "a new record is seen by its owner only, an existing one keeps its permit" in warning
-    deal = Deal.objects.get(id=result["record"]["id"])
+    deal = Deal.objects.get(number=result["record"]["id"])  # the dealId
     assert (deal.permit_status, list(deal.permit_users.all())) == (2, [])
 
 
@@ -125,7 +125,7 @@ def test_an_unreadable_permit_on_a_deal_update_keeps_the_stored_one(guide_org, p
     result = post.action("add-deal", {"dealId": str(deal_id), "name": data["name"], "permit": {}})
     assert result["status"] == "updated"
     assert warning_on(result, "data[0].data.permit.status")
-    deal = Deal.objects.get(id=deal_id)
+    deal = Deal.objects.get(number=deal_id)
     assert deal.permit_status == 4
     assert {u.email for u in deal.permit_users.all()} == {
         "huy.nguyen@htklabs.com",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import select
 import socket
 import threading
 import time
@@ -123,3 +125,76 @@ def sms_gateway(*script: int, delay: float = 0.0, location: str = "") -> Iterato
     finally:
         server.shutdown()
         server.server_close()
+
+
+@dataclass
+class Trickle:
+    """A gateway that reads a request, then answers one byte every `every` seconds
+    and never finishes: the slowest a peer can be without ever being idle."""
+
+    every: float
+    port: int = 0
+    arrived: list[float] = field(default_factory=list)  # monotonic time of each request
+    cut_after: list[float] = field(default_factory=list)  # seconds until the client hung up
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/sms"
+
+
+@contextmanager
+def trickling_gateway(every: float = 5.0) -> Iterator[Trickle]:
+    gateway = Trickle(every)
+    stop = threading.Event()
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    listener.settimeout(0.1)
+    gateway.port = listener.getsockname()[1]
+
+    def serve(conn: socket.socket) -> None:
+        with conn:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                data += chunk
+            head, _, body = data.partition(b"\r\n\r\n")
+            length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))  # type: ignore[union-attr]
+            while len(body) < length:
+                body += conn.recv(65536)
+            started = time.monotonic()
+            gateway.arrived.append(started)
+            answer = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"
+            for byte in answer:
+                readable, _, _ = select.select([conn], [], [], 0)
+                if readable and not conn.recv(1):
+                    break  # the client hung up
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    break
+                readable, _, _ = select.select([conn], [], [], gateway.every)
+                if stop.is_set():
+                    return
+                if readable and not conn.recv(1):
+                    break
+            gateway.cut_after.append(time.monotonic() - started)
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield gateway
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()

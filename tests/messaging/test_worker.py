@@ -113,8 +113,9 @@ def test_a_leased_message_is_not_claimed_again_until_its_lease_expires(org, post
     assert {m.id for m in third} == {m.id for m in first}
     for message in third:
         assert deliver(message, third_token, policy, "second worker") == "sent"
-    # The dead worker's late outcome is not recorded over the new owner's.
-    assert deliver(first[0], first_token, policy, "first worker") == "sent"
+    # The first worker, back late, finds its lease gone when it renews it before
+    # sending: it sends nothing and records nothing over the new owner's outcome.
+    assert deliver(first[0], first_token, policy, "first worker") == "lost"
     assert set(Message.objects.values_list("status", flat=True)) == {"sent"}
     assert all(m.attempts == 2 for m in Message.objects.all())
-    assert MessageAttempt.objects.filter(worker="first worker").count() == 1
+    assert MessageAttempt.objects.filter(worker="first worker").count() == 0

@@ -12,6 +12,8 @@ from crmdp.orgs.services import (
     catalog_move,
     catalog_remove,
     member_update,
+    org_create,
+    org_set_region,
     user_add,
 )
 from tests.conftest import SENDER
@@ -83,3 +85,34 @@ def test_sms_set_keeps_the_trial_unless_told(org):
     sms_set(org, provider="", trial=0)
     org.refresh_from_db()
     assert (org.sms_provider, org.sms_trial_remaining) == ("", 0)
+
+
+# -- region: how dates and numbers are read ---------------------------------------------
+
+
+def test_a_new_org_reads_values_as_its_phone_region_writes_them(db):
+
+    org, _ = org_create(name="Berlin GmbH", owner_email="chef@berlin.example", phone_region="DE")
+    assert (org.country, org.timezone) == ("DE", "Europe/Berlin")
+    conventions = org.conventions
+    assert (conventions.day_first, conventions.decimal, conventions.group) == (True, ",", ".")
+
+
+def test_an_org_country_and_timezone_can_differ_from_its_phone_region(db):
+
+    org, _ = org_create(name="Saigon Branch", owner_email="a@sg.example", phone_region="VN")
+    org_set_region(org, phone_region="VN", country="US", timezone="Asia/Ho_Chi_Minh")
+    org.refresh_from_db()
+    assert (org.phone_region, org.country, org.timezone) == ("VN", "US", "Asia/Ho_Chi_Minh")
+    assert org.conventions.day_first is False
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [({"country": "XX"}, "country"), ({"timezone": "Mars/Olympus"}, "timezone")],
+)
+def test_an_unknown_country_or_timezone_is_refused(org, change, field):
+
+    with pytest.raises(Invalid) as refused:
+        org_set_region(org, **{"phone_region": "VN", "country": "VN", **change})
+    assert refused.value.field == field

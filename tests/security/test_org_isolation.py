@@ -85,6 +85,11 @@ def victim(db) -> Victim:
     field = field_add(org=org, record_type="contact", name="Tapir", field_type="text")
     listener = listener_create(org=org, settings=ListenerSettings(name="Wombat"))
     poster = Poster(Client(), listener)
+    # Codes count per org, so this org's PID-1 and ours are each their own org's
+    # record (tests/listeners/test_codes.py). The victim's records probed here get
+    # codes this org does not have (ours has one contact, PID-1): seeing one would
+    # be a leak.
+    poster.action("add-contact", {"name": "First"}, sender=VICTIM_OWNER)
     results = poster.actions(
         (
             "add-contact",
@@ -103,6 +108,7 @@ def victim(db) -> Victim:
         sender=VICTIM_OWNER,
     )
     contact, lead, deal, ticket, _ = (r["record"] for r in results)
+    assert contact["customerId"] == "PID-2"
     poster.actions(
         ("add-note", {"body": "Ocelot", "customerId": contact["customerId"]}),
         ("add-note", {"body": "Ocelot", "model": "deal", "dealId": str(deal["id"])}),

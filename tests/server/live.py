@@ -90,6 +90,8 @@ class LiveServer:
             "DEBUG": "",
             "PYTHONUNBUFFERED": "1",  # the log file is read while the server runs
             "CRMDP_OUTBOUND_ALLOW_PRIVATE": "1",  # the tests' SMS gateways are on loopback
+            # The shared server's listeners take every test's requests: no default limit.
+            "CRMDP_LISTENER_RATE_LIMIT": "0",
         }
         test_database = os.environ.get("DATABASE_URL", "")
         if test_database.startswith(("postgres://", "postgresql://")):

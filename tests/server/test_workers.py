@@ -54,7 +54,11 @@ def test_three_workers_send_300_queued_messages_each_exactly_once(deploy: Deploy
 
 def test_a_worker_killed_mid_send_leaves_its_message_to_another_worker(deploy: Deploy):
     with sms_gateway(200, delay=4.0) as gateway:
-        env = deploy(CRMDP_WORKER_LEASE_SECONDS="2", CRMDP_WORKER_POLL_SECONDS="0.1")
+        # A send's lease covers its whole deadline (6 s here), so the killed worker's
+        # message is free again a few seconds after that.
+        env = deploy(
+            CRMDP_WORKER_LEASE_SECONDS="2", CRMDP_WORKER_POLL_SECONDS="0.1", CRMDP_SMS_TIMEOUT="6"
+        )
         site = env.provision()
         env.cli("sms", "set", "--org", str(site.org_id), "--provider", "http", "--url", gateway.url)
         client = env.serve(processes=1).client()
@@ -79,3 +83,31 @@ def test_a_worker_killed_mid_send_leaves_its_message_to_another_worker(deploy: D
     assert keys == {f"crmdp-msg-{message['id']}"}
     assert len(gateway.requests) == 2
     assert len(gateway.delivered) == 1
+
+
+def test_two_workers_and_a_slow_gateway_never_send_a_message_twice(deploy: Deploy):
+    # Each send takes 4 s, twice the lease a claim gives: without renewing the lease
+    # per message for the whole send, the other worker would take the message over
+    # mid-send and send it again.
+    with sms_gateway(200, delay=4.0) as gateway:
+        env = deploy(
+            CRMDP_WORKER_LEASE_SECONDS="2", CRMDP_WORKER_POLL_SECONDS="0.05", CRMDP_SMS_TIMEOUT="8"
+        )
+        site = env.provision()
+        env.cli("sms", "set", "--org", str(site.org_id), "--provider", "http", "--url", gateway.url)
+        client = env.serve(processes=1).client()
+        numbers = [f"+8490600{n:04d}" for n in range(6)]
+        reply = client.listener(site, [("send-sms", {"content": "Hi", "phones": numbers})])
+        assert reply.status == 200, reply
+
+        workers = [env.spawn("worker", "--name", f"w{i}", "--batch", "10") for i in range(2)]
+        assert wait_for(
+            lambda: {m["status"] for m in _messages(client, site)} == {"sent"}, timeout=90
+        )
+        time.sleep(5)  # a second send of any message would have arrived by now
+        for worker in workers:
+            assert worker.stop() == 0, worker.log()
+
+    keys = [request["body"]["idempotencyKey"] for request in gateway.requests]
+    assert len(keys) == 6 and len(set(keys)) == 6  # each sent once, none twice
+    assert {(m["status"], m["attempts"]) for m in _messages(client, site)} == {("sent", 1)}

@@ -17,6 +17,7 @@ SETTINGS_PAGES = [
     "/settings/catalogs/stages/",
     "/settings/fields/",
     "/settings/sms/",
+    "/settings/region/",
     "/settings/other/",
     "/settings/webhook/",
     "/settings/webhook/listeners/add/",

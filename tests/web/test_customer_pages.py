@@ -201,3 +201,28 @@ def test_a_detail_page_costs_the_same_few_queries_however_long_its_history(
     with django_assert_max_num_queries(12):
         page = owner.get(f"/contacts/{created['record']['customerId']}/")
     assert page.content.decode().count("Updated by listener") == 8
+
+
+def test_an_accounts_history_includes_its_contacts_lines_the_member_may_see(owner, post, login_as):
+    member = login_as("member@example.com")
+    company = post.action("add-contact", {"type": 1, "name": "HTK Labs"})["record"]["customerId"]
+    data = sample("add-contact")["data"][0]["data"]
+    data["companyContact"] = {"customerId": company}
+    huy = post.action("add-contact", data)["record"]["customerId"]
+    post.action("update-contact", {"customerId": huy, "title": "CTO"})
+    secret = post.action(
+        "add-contact",
+        {"name": "Secret", "permit": {"status": 2}, "companyContact": {"customerId": company}},
+    )["record"]["customerId"]
+
+    page = owner.get(f"/contacts/{company}/").content.decode()
+    timeline = page[page.index('id="history-title"') :]
+    # Huy's own lines (created, updated) are on the company's timeline, marked as his.
+    assert "Updated by listener" in timeline and "title: “This is title” → “CTO”" in timeline
+    assert f'on <a href="/contacts/{huy}/">Huy Nguyen ({huy})</a>' in timeline
+    assert f"({secret})</a>" in timeline
+
+    seen = member.get(f"/contacts/{company}/").content.decode()
+    seen = seen[seen.index('id="history-title"') :]
+    assert f"({huy})</a>" in seen
+    assert secret not in seen and "Secret" not in seen  # a private contact stays private

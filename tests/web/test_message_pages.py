@@ -129,3 +129,11 @@ def test_the_outbox_costs_the_same_few_queries_for_many_messages(
     with django_assert_max_num_queries(6):
         page = owner.get("/messages/")
     assert len(names_listed(page.content)) == 12
+
+
+def test_a_queued_welcome_message_says_its_text_is_written_when_sent(org, owner):
+    post = welcoming_poster(org)
+    post.action("add-contact", {"name": "Mai", "emails": [{"value": "mai@example.com"}]})
+    queued = Message.objects.get()
+    page = owner.get(f"/messages/{queued.id}/").content.decode()
+    assert "(written when it is sent)" in page

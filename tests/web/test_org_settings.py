@@ -6,6 +6,7 @@ import re
 
 from django.test import Client
 
+from crmdp.customers.models import Customer
 from crmdp.orgs.models import CatalogItem, CustomFieldDefinition, Membership, User, UserGroup
 from crmdp.orgs.services import catalog_add, group_add, org_create
 from tests.conftest import SENDER
@@ -281,3 +282,29 @@ def test_the_settings_overview_counts_what_the_org_has(org, owner, listener):
     assert "1 listener" in page
     assert "No provider: 10 trial messages left." in page
     assert "9 entries" in page  # the default ticket channels
+
+
+def test_an_admin_sets_the_region_and_the_next_request_reads_dates_that_way(org, owner, post):
+    page = owner.get("/settings/region/")
+    assert b"01/02/1993 is 1 February" in page.content  # Vietnam: day first
+    saved = owner.post(
+        "/settings/region/", {"phone_region": "VN", "country": "US", "timezone": ""}, follow=True
+    )
+    assert b"01/02/1993 is 2 January" in saved.content
+    org.refresh_from_db()
+    assert (org.phone_region, org.country, org.timezone) == ("VN", "US", "America/New_York")
+    result = post.action("add-contact", {"name": "Joe", "dateOfBirth": "01/02/1993"})
+    shown = Customer.objects.get(id=result["record"]["id"])
+    assert shown.date_of_birth.isoformat() == "1993-01-02"
+
+
+def test_an_unknown_timezone_or_phone_region_is_refused_beside_its_field(org, owner):
+    refused = owner.post(
+        "/settings/region/", {"phone_region": "VN", "country": "VN", "timezone": "Mars/Base"}
+    )
+    assert refused.status_code == 400
+    refused = owner.post("/settings/region/", {"phone_region": "XX", "country": "VN"})
+    assert refused.status_code == 400
+    assert "phone region" in error_beside(refused.content, "phone_region")
+    org.refresh_from_db()
+    assert (org.phone_region, org.country) == ("VN", "VN")

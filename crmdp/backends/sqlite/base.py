@@ -13,6 +13,7 @@ outside a transaction.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 from collections.abc import Iterator
@@ -23,12 +24,28 @@ from django.db import OperationalError
 from django.db.backends.sqlite3 import base
 
 
+def _create_private(name: str) -> None:
+    """Create a new database file readable by its owner only (0600) before SQLite
+    creates it with the umask's mode (often 0644: every local user could read every
+    customer). SQLite gives the -wal and -shm files the mode of the database file."""
+    # Django always connects with uri=True; a plain path is still a plain path then.
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return
+    # Already there, or a directory missing: SQLite says what is wrong.
+    with contextlib.suppress(OSError):
+        os.close(os.open(name, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._write_lock: int | None = None  # the lock file's descriptor
         self._write_locked = False
         self._nowait = False
+
+    def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
+        _create_private(str(conn_params.get("database", "")))
+        return super().get_new_connection(conn_params)
 
     @contextmanager
     def nowait(self) -> Iterator[None]:

@@ -18,7 +18,7 @@ from crmdp.customers.selectors import (
     visible_customer,
 )
 from crmdp.customers.services import permit_of
-from crmdp.deals.selectors import customer_deals
+from crmdp.deals.selectors import Related, customer_deals, related_seen
 from crmdp.messaging.selectors import customer_messages
 from crmdp.notes.selectors import customer_notes
 from crmdp.orgs.models import Membership
@@ -28,6 +28,7 @@ from crmdp.web.forms import CustomerFilters
 from crmdp.web.layout import page
 from crmdp.web.pages.related import (
     DEAL_COLUMNS,
+    customer_link,
     customer_url,
     deal_url,
     message_list,
@@ -38,6 +39,7 @@ from crmdp.web.pages.related import (
 )
 from crmdp.web.records import (
     DAY,
+    NOT_SHARED,
     Card,
     Column,
     Fact,
@@ -73,6 +75,14 @@ _CREATED = Column(
     "Created", lambda c: date_format(timezone.localtime(c.created_at), DAY), "muted nowrap optional"
 )
 
+
+def _company_cell(customer: Customer) -> str:
+    if customer.company is None:
+        return ""
+    # Annotated by customer_list: whether the member may see the company.
+    return customer.company.display_name if customer.company_visible else NOT_SHARED  # type: ignore[attr-defined]
+
+
 CONTACTS = RecordList(
     section="contacts",
     title="Contacts and accounts",
@@ -81,7 +91,7 @@ CONTACTS = RecordList(
         _NAME,
         _CODE,
         Column("Type", lambda c: "Account" if c.kind == Kind.ACCOUNT else "Contact", "muted"),
-        Column("Company", lambda c: c.company.display_name if c.company else ""),
+        Column("Company", _company_cell),
         _EMAIL,
         _PHONE,
         _SOURCE,
@@ -163,17 +173,21 @@ def _typed(entry: dict[str, Any], extra: str = "") -> str:
     return f"{text} ({entry['type']})" if entry.get("type") else text
 
 
-def customer_facts(customer: Customer) -> list[Fact]:
-    """Every field of a customer, in the order of the vendor guide."""
+def customer_facts(customer: Customer, related: Related) -> list[Fact]:
+    """Every field of a customer, in the order of the vendor guide; a company the
+    member may not see (`related`) is named neither by name nor by code."""
     gender = Gender(customer.gender).label if customer.gender in Gender.values else ""
     company: list[Fact] = []
     if customer.kind == Kind.CONTACT:
-        linked = customer.company
-        company = [
-            fact("Company", Link(f"{linked.display_name} ({linked.code})", customer_url(linked)))
-            if linked
-            else fact("Company")
-        ]
+        linked = related.customer(customer.company)
+        if linked:
+            company = [
+                fact(
+                    "Company", Link(f"{linked.display_name} ({linked.code})", customer_url(linked))
+                )
+            ]
+        else:
+            company = [fact("Company", NOT_SHARED if customer.company_id else "")]
     elif customer.kind == Kind.LEAD:
         company = [fact("Company", customer.company_lead)]
     person = customer.kind != Kind.ACCOUNT
@@ -252,7 +266,12 @@ def _customer(
         else []
     )
     history = list(customer_history(membership, customer))
+    for entry in history:
+        # A linked contact's line on an account's timeline says whose it is.
+        if entry.customer_id != customer.id and entry.customer is not None:
+            entry.on = customer_link(entry.customer)  # type: ignore[attr-defined]
     code = customer.code
+    related = related_seen(membership, customer_ids=[customer.company_id])
     deals = related_table(
         "Deals",
         "deals",
@@ -285,7 +304,9 @@ def _customer(
             "record": customer,
             "kind_label": Kind(customer.kind).label.capitalize(),
             "back": back,
-            "facts": customer_facts(customer),
+            "facts": customer_facts(customer, related),
+            # The company in the heading, only if the member may see it.
+            "company": related.customer(customer.company),
             "cards": cards,
             "members": members,
             "is_account": customer.kind == Kind.ACCOUNT,

@@ -27,6 +27,7 @@ from crmdp.web.pages.related import (
     ticket_url,
 )
 from crmdp.web.records import (
+    NOT_SHARED,
     Card,
     Column,
     Fact,
@@ -53,7 +54,7 @@ def _customer_cell(deal: Deal) -> str:
         return ""
     if deal.customer_visible:  # type: ignore[attr-defined]
         return deal.customer.display_name
-    return f"{deal.customer.code} (not shared)"
+    return NOT_SHARED
 
 
 def _first_and_more(values: list[str]) -> str:
@@ -66,7 +67,7 @@ DEALS = RecordList(
     noun="deals",
     columns=(
         Column("Name", lambda d: d.name),
-        Column("Deal ID", lambda d: str(d.id), "muted nowrap"),
+        Column("Deal ID", lambda d: str(d.number), "muted nowrap"),
         Column("Stage", lambda d: d.stage.name if d.stage else ""),
         Column("Value", lambda d: money(d.value, d.currency), "nowrap"),
         Column("Customer", _customer_cell),
@@ -117,16 +118,17 @@ def _seen_customers(membership: Membership, deal: Deal) -> set[int]:
 
 def deal_facts(deal: Deal, seen: set[int]) -> list[Fact]:
     """Every field of a deal, in the order of the add-deal action. Its customers are
-    linked where the member may see them; one they may not see shows its code only."""
+    linked where the member may see them; one they may not see shows neither its
+    name nor its code."""
 
     def shown(customer: Customer) -> str | Link:
         if customer.id in seen:
             return customer_link(customer)
-        return f"{customer.code} (not shared with you)"
+        return NOT_SHARED
 
     return [
         fact("Name", deal.name),
-        fact("Deal ID", str(deal.id)),
+        fact("Deal ID", str(deal.number)),
         fact("Stage", deal.stage.name if deal.stage else ""),
         fact("Value", money(deal.value, deal.currency)),
         fact("Close date", when(deal.close_date)),
@@ -182,7 +184,7 @@ def deal_detail(request: HttpRequest, membership: Membership, deal_id: str) -> H
         deal_tickets(membership, deal),
         ticket_url,
         empty="No tickets about this deal.",
-        more_url=f"{reverse('web:tickets')}?deal={deal.id}",
+        more_url=f"{reverse('web:tickets')}?deal={deal.number}",
     )
     return page(
         request,
@@ -190,7 +192,7 @@ def deal_detail(request: HttpRequest, membership: Membership, deal_id: str) -> H
         "web/deals/detail.html",
         {
             "record": deal,
-            "crumb": f"#{deal.id}",
+            "crumb": f"#{deal.number}",
             "back": back,
             "facts": deal_facts(deal, seen),
             "cards": cards,

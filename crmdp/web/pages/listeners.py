@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from crmdp.lib.issues import Invalid
-from crmdp.listeners.models import Delivery, Listener
+from crmdp.listeners.models import Delivery, Listener, default_rate_limit
 from crmdp.listeners.selectors import (
     delivery_outcomes,
     listener_deliveries,
@@ -114,7 +114,11 @@ def _form_page(
 
 @manager_view
 def listener_add(request: HttpRequest, membership: Membership) -> HttpResponse:
-    form = ListenerForm(membership.org, request.POST or None)
+    form = ListenerForm(
+        membership.org,
+        request.POST or None,
+        initial={"rate_limit_per_minute": default_rate_limit()},
+    )
     settings = form.check() if request.method == "POST" else None
     if settings is not None:
         listener = listener_create(

@@ -73,7 +73,12 @@ def message_facts(message: Message) -> list[Fact]:
         fact("To", message.to),
         fact("Customer", customer_link(message.customer) if message.customer else None),
         fact("Subject", message.subject),
-        fact("Text", message.body, style="pre"),
+        # A queued welcome message is rendered by the worker when it is sent.
+        fact(
+            "Text",
+            message.body or ("(written when it is sent)" if message.template else ""),
+            style="pre",
+        ),
         fact("Why", "welcome to a new customer" if message.reason == "welcome" else "send-sms"),
         fact("Status", status_badge(message.status)),
         fact("Attempts", str(message.attempts)),

@@ -36,6 +36,7 @@ from crmdp.orgs.services import (
     field_remove,
     group_add,
     member_update,
+    org_set_region,
     user_add,
 )
 from crmdp.web.access import manager_view
@@ -44,6 +45,7 @@ from crmdp.web.forms import (
     FieldForm,
     GroupForm,
     MemberForm,
+    RegionForm,
     SmsForm,
     UserAddForm,
     show_problems,
@@ -359,5 +361,49 @@ def sms(request: HttpRequest, membership: Membership) -> HttpResponse:
             "trial_remaining": org.sms_trial_remaining,
         },
         current="sms",
+        status=400 if form.errors else 200,
+    )
+
+
+def _region_status(membership: Membership) -> str:
+    org = membership.org
+    conventions = org.conventions
+    order = "01/02/1993 is 1 February" if conventions.day_first else "01/02/1993 is 2 January"
+    thousands = (
+        "50.000 is fifty thousand" if conventions.group == "." else "50,000 is fifty thousand"
+    )
+    return (
+        f"Phones read in {org.phone_region}; {order}; {thousands}; "
+        f"instants fall on the calendar of {conventions.timezone}."
+    )
+
+
+@manager_view
+def region(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """How incoming dates, numbers and phones are read: the org's phone region,
+    country and timezone. Stored values are not re-read."""
+    org = membership.org
+    initial = {"phone_region": org.phone_region, "country": org.country, "timezone": org.timezone}
+    form = RegionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            org_set_region(
+                org,
+                phone_region=data["phone_region"],
+                country=data["country"],
+                timezone=data["timezone"],
+            )
+        except Invalid as problem:
+            show_problems(form, [problem])
+        else:
+            messages.success(request, f"Region saved. {_region_status(membership)}")
+            return redirect("web:region")
+    return settings_page(
+        request,
+        membership,
+        "web/settings/region.html",
+        {"form": form, "status": _region_status(membership)},
+        current="region",
         status=400 if form.errors else 200,
     )

@@ -37,7 +37,7 @@ def customer_link(customer: Customer) -> Link:
 
 
 def deal_url(deal: Deal) -> str:
-    return reverse("web:deal", args=[deal.id])
+    return reverse("web:deal", args=[deal.number])
 
 
 def ticket_url(ticket: Ticket) -> str:

@@ -33,6 +33,7 @@ from crmdp.web.pages.related import (
     ticket_url,
 )
 from crmdp.web.records import (
+    NOT_SHARED,
     Badge,
     Card,
     Column,
@@ -73,7 +74,7 @@ def tickets_spec(now: datetime) -> RecordList:
 
 def _scoped_deal(membership: Membership, given: str | None) -> Deal | None:
     number = deal_number(given) if given else None
-    return visible_deals(membership).filter(id=number).first() if number is not None else None
+    return visible_deals(membership).filter(number=number).first() if number is not None else None
 
 
 @member_view
@@ -99,7 +100,7 @@ def ticket_list_page(request: HttpRequest, membership: Membership) -> HttpRespon
     scope = (
         customer_link(customer)
         if customer
-        else Link(f"deal {deal.id} {deal.name}", deal_url(deal))
+        else Link(f"deal {deal.number} {deal.name}", deal_url(deal))
         if deal
         else None
     )
@@ -111,13 +112,13 @@ def ticket_list_page(request: HttpRequest, membership: Membership) -> HttpRespon
 
 
 def _deal_line(membership: Membership, ticket: Ticket) -> str | Link | None:
-    """The deal, linked when the member may see it; else its dealId only."""
+    """The deal, linked when the member may see it; else neither its name nor its id."""
     deal = ticket.deal
     if deal is None:
         return None
     if membership.sees_everything or visible_deals(membership).filter(id=deal.id).exists():
-        return Link(f"{deal.name} (deal {deal.id})", deal_url(deal))
-    return f"deal {deal.id} (not shared with you)"
+        return Link(f"{deal.name} (deal {deal.number})", deal_url(deal))
+    return NOT_SHARED
 
 
 def ticket_facts(membership: Membership, ticket: Ticket) -> list[Fact]:

@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import CommandParser
 
-from crmdp.listeners.models import Listener
+from crmdp.listeners.models import Listener, default_rate_limit
 from crmdp.listeners.services import (
     ListenerSettings,
     listener_create,
@@ -67,7 +67,9 @@ class Command(ProvisioningCommand):
                 email_body=options["email_body"],
                 sms_enabled=bool(options["sms_text"]),
                 sms_text=options["sms_text"],
-                rate_limit_per_minute=options["rate_limit"],
+                rate_limit_per_minute=(
+                    default_rate_limit() if options["rate_limit"] is None else options["rate_limit"]
+                ),
             ),
         )
         payload: dict[str, Any] = {"id": listener.id, "token": listener.token, "url": listener.path}

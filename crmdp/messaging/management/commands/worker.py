@@ -17,9 +17,12 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="send what is due, then exit")
         parser.add_argument("--name", help="this worker's name in the attempt log")
         parser.add_argument("--batch", type=int, default=10, help="messages claimed at a time")
+        parser.add_argument(
+            "--threads", type=int, help="sending threads (default: CRMDP_WORKER_THREADS, 4)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        worker = Worker(name=options["name"], batch=options["batch"])
+        worker = Worker(name=options["name"], batch=options["batch"], threads=options["threads"])
         if options["once"]:
             handled = worker.run_until_idle()
             self.stdout.write(f"{handled} message(s) handled")

@@ -19,6 +19,12 @@ def _create(parser: CommandParser) -> None:
         "--phone-region", default="VN", help="reads national phone numbers (default VN)"
     )
     parser.add_argument("--currency", default="VND", help="the default currency (default VND)")
+    parser.add_argument(
+        "--country", help="how dates and numbers are read (ISO code; default: the phone region)"
+    )
+    parser.add_argument(
+        "--timezone", help="where epoch instants fall on the calendar (default: the country's)"
+    )
 
 
 def _list(parser: CommandParser) -> None:
@@ -37,6 +43,8 @@ class Command(ProvisioningCommand):
             password=options["password"],
             phone_region=options["phone_region"],
             currency=options["currency"],
+            country=options["country"],
+            timezone=options["timezone"],
         )
         token = issue_token(membership)
         payload = {
@@ -53,6 +61,15 @@ class Command(ProvisioningCommand):
     def verb_list(self, options: dict[str, Any]) -> tuple[dict[str, Any], str]:
         orgs = list(Org.objects.order_by("id"))
         payload = {
-            "orgs": [{"id": o.id, "name": o.name, "phoneRegion": o.phone_region} for o in orgs]
+            "orgs": [
+                {
+                    "id": o.id,
+                    "name": o.name,
+                    "phoneRegion": o.phone_region,
+                    "country": o.country,
+                    "timezone": o.timezone,
+                }
+                for o in orgs
+            ]
         }
         return payload, "\n".join(f"{o.id}\t{o.name}" for o in orgs) or "(no orgs)"

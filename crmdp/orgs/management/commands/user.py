@@ -10,6 +10,7 @@ from django.core.management.base import CommandParser
 
 from crmdp.api.auth import issue_token
 from crmdp.lib.issues import Invalid
+from crmdp.orgs.logins import login_unlock
 from crmdp.orgs.management.provisioning import ProvisioningCommand, org_argument
 from crmdp.orgs.models import Role, User
 from crmdp.orgs.services import user_add, user_set_password
@@ -35,6 +36,12 @@ def _set_password(parser: CommandParser) -> None:
     )
 
 
+def _unlock(parser: CommandParser) -> None:
+    """lift the failed-login lock of an account (--email) and/or a client address (--client)"""
+    parser.add_argument("--email", default="")
+    parser.add_argument("--client", default="", metavar="ADDRESS")
+
+
 def _read_password() -> str:
     if sys.stdin.isatty():
         first = getpass.getpass("New password: ")
@@ -45,8 +52,8 @@ def _read_password() -> str:
 
 
 class Command(ProvisioningCommand):
-    help = "Add users to an org; set a login's password."
-    verbs = {"add": _add, "set-password": _set_password}
+    help = "Add users to an org; set a login's password; lift a failed-login lock."
+    verbs = {"add": _add, "set-password": _set_password, "unlock": _unlock}
 
     def verb_add(self, options: dict[str, Any]) -> tuple[dict[str, Any], str]:
         existed = User.objects.filter(email=options["email"].strip().lower()).exists()
@@ -76,4 +83,12 @@ class Command(ProvisioningCommand):
         except ValidationError as exc:
             raise Invalid("password", " ".join(exc.messages)) from None
         user = user_set_password(email=options["email"], password=password)
+        login_unlock(email=user.email)  # the person locked out can use the new one at once
         return {"email": user.email}, f"The password of {user.email} is set."
+
+    def verb_unlock(self, options: dict[str, Any]) -> tuple[dict[str, Any], str]:
+        email, client = options["email"].strip(), options["client"].strip()
+        if not email and not client:
+            raise Invalid("email", "name the account (--email) or the address (--client)")
+        lifted = login_unlock(email=email, client=client)
+        return {"lifted": lifted}, f"{lifted} lock(s) or count(s) lifted."

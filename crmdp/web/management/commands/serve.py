@@ -91,7 +91,9 @@ class Command(BaseCommand):
             "--workers",
             str(processes),
             "--worker-class",
-            "gthread",
+            # gthread, but a thread only ever takes a request that has arrived whole:
+            # slow clients cannot tie the threads up (crmdp/web/buffering.py).
+            "crmdp.web.buffering.BufferingWorker",
             "--threads",
             str(options["threads"]),
             "--timeout",
