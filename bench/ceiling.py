@@ -24,7 +24,7 @@ from bench.workload import Workload
 _CUSTOMER_COLUMNS = (
     "org_id, kind, name, lastname, title, passport, gender, bg_info, contact_id, emails, phones, "
     "addresses, im, websites, tags, custom_fields, owner_id, permit_status, company_lead, "
-    "created_at, updated_at"
+    "created_at, updated_at, number"
 )
 
 
@@ -93,17 +93,39 @@ def _keys(data: dict[str, Any]) -> list[str]:
     return keys
 
 
-def _customer_row(ctx: Context, data: dict[str, Any]) -> tuple[Any, ...]:
+def _customer_row(ctx: Context, data: dict[str, Any], number: int) -> tuple[Any, ...]:
     emails = json.dumps(
         [{"type": "Work", "value": e["value"], "normalized": e["value"]} for e in data["emails"]]
     )
     phones = json.dumps(
         [{"type": "Mobile", "value": p["value"], "e164": p["value"]} for p in data["phones"]]
     )
-    return (ctx.org_id, data["name"], data.get("lastname", ""), emails, phones, ctx.owner_id)
+    return (
+        ctx.org_id,
+        data["name"],
+        data.get("lastname", ""),
+        emails,
+        phones,
+        ctx.owner_id,
+        number,
+    )
 
 
-_INSERT_CUSTOMER_VALUES = "(%s, 'contact', %s, %s, '', '', 2, '', '', %s, %s, '[]', '[]', '[]', '[]', '{{}}', %s, 1, '', {now}, {now})"
+_INSERT_CUSTOMER_VALUES = "(%s, 'contact', %s, %s, '', '', 2, '', '', %s, %s, '[]', '[]', '[]', '[]', '{{}}', %s, 1, '', {now}, {now}, %s)"
+
+
+# The product numbers each new contact from the org's counter row (crmdp.orgs.numbering):
+# the ceiling takes its numbers the same way, in the same transaction.
+_TAKE_NUMBERS = (
+    "INSERT INTO orgs_numberseries (org_id, series, last_given) VALUES (%s, 'PID', %s) "
+    "ON CONFLICT (org_id, series) DO UPDATE "
+    "SET last_given = orgs_numberseries.last_given + excluded.last_given RETURNING last_given"
+)
+
+
+def _take_numbers(sql: Sql, ctx: Context, count: int) -> range:
+    last = sql.one(_TAKE_NUMBERS, (ctx.org_id, count))[0]
+    return range(last - count + 1, last + 1)
 
 
 def _history_row(ctx: Context, customer_id: int, text: str) -> tuple[Any, ...]:
@@ -137,7 +159,7 @@ def row_wise(sql: Sql, ctx: Context, action: dict[str, Any]) -> None:
             f"INSERT INTO customers_customer ({_CUSTOMER_COLUMNS}) VALUES "
             + _INSERT_CUSTOMER_VALUES.format(now=sql.now)
             + " RETURNING id",
-            _customer_row(ctx, data),
+            _customer_row(ctx, data, _take_numbers(sql, ctx, 1)[0]),
         )[0]
         sql.many(
             "INSERT INTO customers_customerkey (org_id, key, kind, customer_id) VALUES (%s, %s, 'contact', %s)",
@@ -172,12 +194,14 @@ def set_based(sql: Sql, ctx: Context, actions: list[dict[str, Any]]) -> None:
             continue  # a repeat inside the batch: counted as a duplicate of that one
         for key in keys:
             pending[key] = len(new_rows)
-        new_rows.append(_customer_row(ctx, data))
+        new_rows.append(data)
         new_keys.append([*keys, f"name:{data['name'].lower()}"])
     ids: list[int] = []
     if new_rows:
-        values = ", ".join([_INSERT_CUSTOMER_VALUES.format(now=sql.now)] * len(new_rows))
-        params = tuple(value for row in new_rows for value in row)
+        numbers = _take_numbers(sql, ctx, len(new_rows))
+        rows = [_customer_row(ctx, data, n) for data, n in zip(new_rows, numbers, strict=True)]
+        values = ", ".join([_INSERT_CUSTOMER_VALUES.format(now=sql.now)] * len(rows))
+        params = tuple(value for row in rows for value in row)
         ids = [
             r[0]
             for r in sql.all(

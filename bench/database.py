@@ -147,6 +147,13 @@ def preload(database: Database, org_id: int, owner_id: int, count: int) -> float
     return time.perf_counter() - started
 
 
+# The preloaded contacts are PID-1 … PID-count: the org's counter must say so, or the
+# first contact the listener creates would take PID-1 again.
+_SET_CONTACT_COUNTER = (
+    "INSERT INTO orgs_numberseries (org_id, series, last_given) VALUES ({org_id}, 'PID', {count}) "
+    "ON CONFLICT (org_id, series) DO UPDATE SET last_given = excluded.last_given"
+)
+
 _KEY_KINDS = [
     ("'email:p' || n || '@example.com'",),
     ("'phone:+8490' || {pad7}",),
@@ -167,14 +174,14 @@ def _preload_sqlite(connection: sqlite3.Connection, org_id: int, owner_id: int, 
         INSERT INTO customers_customer (
             id, org_id, kind, name, lastname, title, passport, gender, bg_info, contact_id,
             emails, phones, addresses, im, websites, tags, custom_fields, owner_id,
-            permit_status, company_lead, created_at, updated_at)
+            permit_status, company_lead, created_at, updated_at, number)
         SELECT n, {org_id}, 'contact', 'Customer ' || n, '', '', 'P' || {pad9}, 2, '', '',
             json_array(json_object('type', 'Other', 'value', 'p' || n || '@example.com',
                                    'normalized', 'p' || n || '@example.com')),
             json_array(json_object('type', 'Mobile', 'value', '+8490' || {pad7},
                                    'e164', '+8490' || {pad7})),
             '[]', '[]', '[]', '[]', '{{}}', {owner_id}, 1, '',
-            datetime('now'), datetime('now')
+            datetime('now'), datetime('now'), n
         FROM seq
         """
     )
@@ -188,6 +195,7 @@ def _preload_sqlite(connection: sqlite3.Connection, org_id: int, owner_id: int, 
             """
         )
     connection.execute("CREATE INDEX customer_key_lookup ON customers_customerkey (org_id, key)")
+    connection.execute(_SET_CONTACT_COUNTER.format(org_id=org_id, count=count))
     connection.execute("COMMIT")
     connection.execute("ANALYZE")
     connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -206,13 +214,13 @@ def _preload_postgres(connection: Any, org_id: int, owner_id: int, count: int) -
             INSERT INTO customers_customer (
                 id, org_id, kind, name, lastname, title, passport, gender, bg_info, contact_id,
                 emails, phones, addresses, im, websites, tags, custom_fields, owner_id,
-                permit_status, company_lead, created_at, updated_at)
+                permit_status, company_lead, created_at, updated_at, number)
             SELECT n, {org_id}, 'contact', 'Customer ' || n, '', '', 'P' || {pad9}, 2, '', '',
                 jsonb_build_array(jsonb_build_object('type', 'Other',
                     'value', 'p' || n || '@example.com', 'normalized', 'p' || n || '@example.com')),
                 jsonb_build_array(jsonb_build_object('type', 'Mobile',
                     'value', '+8490' || {pad7}, 'e164', '+8490' || {pad7})),
-                '[]', '[]', '[]', '[]', '{{}}', {owner_id}, 1, '', now(), now()
+                '[]', '[]', '[]', '[]', '{{}}', {owner_id}, 1, '', now(), now(), n
             FROM generate_series(1, {count}) AS n
             """
         )
@@ -229,6 +237,7 @@ def _preload_postgres(connection: Any, org_id: int, owner_id: int, count: int) -
         connection.execute(
             'CREATE INDEX customer_key_lookup ON customers_customerkey (org_id, "key")'
         )
+        connection.execute(_SET_CONTACT_COUNTER.format(org_id=org_id, count=count))
         connection.execute(
             "SELECT setval(pg_get_serial_sequence('customers_customer', 'id'), "
             "(SELECT max(id) FROM customers_customer))"
