@@ -30,6 +30,7 @@ import pwd
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -190,6 +191,13 @@ class EmbeddedPostgres:
         """Give `root` to the unprivileged user; it must reach it from `/`, too."""
         assert self.run_as is not None
         user = _user(self.run_as)
+        # crmdp creates its data directory 0700 (docs/security.md); the server's user
+        # must pass through it to reach `root` below. Execute-only for others lets it
+        # in without letting anyone list it; the database files stay 0600.
+        parent = self.root.parent
+        mode = parent.stat()
+        if mode.st_uid == os.getuid() and not mode.st_mode & 0o001:
+            parent.chmod(stat.S_IMODE(mode.st_mode) | 0o001)
         for path in (self.root, self.socket_dir):
             os.chown(path, user.pw_uid, user.pw_gid)
         for path in (self.log, self.port_file):

@@ -156,4 +156,4 @@ def test_gunicorn_believes_x_forwarded_proto_only_from_the_trusted_proxies(tmp_p
         ).stdout.strip()
         for proxies in ("10.1.0.0/16, 192.0.2.7", "")
     ]
-    assert read == ["['10.1.0.0/16', '192.0.2.7/32']", "None"]  # None: gunicorn's loopback
+    assert read == ["10.1.0.0/16,192.0.2.7/32", "None"]  # None: gunicorn's loopback

@@ -26,10 +26,10 @@ pytestmark = pytest.mark.server
 
 @pytest.fixture
 def data_dir() -> Iterator[Path]:
-    # Under root the PostgreSQL server runs as `nobody`, which must be able to enter
-    # the data directory (pytest's tmp_path is in a 0700 directory).
+    # Private, as crmdp creates it (0700): under root the PostgreSQL server runs as
+    # `nobody`, and `serve` must still let it reach its own directory inside.
     path = Path(tempfile.mkdtemp(prefix="crmdp-test-serve-pg-"))
-    path.chmod(0o755)
+    path.chmod(0o700)
     try:
         yield path
     finally:
