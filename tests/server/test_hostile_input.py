@@ -13,6 +13,10 @@ from tests.listeners.hostile import corpus
 from tests.server.live import LiveServer, Tenant
 
 SECONDS = 1.0
+# What gunicorn refuses itself must not hang until the header timeout (10 s): an
+# answer well inside it proves that. Under CI's load the answer can take a second
+# of CPU wait, which says nothing about hanging.
+NOT_A_HANG = 5.0
 
 
 @pytest.mark.server
@@ -92,7 +96,7 @@ def test_what_gunicorn_refuses_itself_is_a_4xx_not_a_5xx_or_a_hang(
 ) -> None:
     reply, seconds = served.raw(request_bytes + b"\r\n\r\n")
     assert 400 <= _status(reply) < 500, (name, reply[:200])
-    assert seconds < SECONDS
+    assert seconds < NOT_A_HANG
 
 
 @pytest.mark.server
