@@ -294,6 +294,19 @@ def test_a_member_cannot_set_the_status_of_a_ticket_they_may_not_see(login_as, p
     assert member.get(f"/tickets/{hidden['record']['code']}/status/").status_code == 405
 
 
+def test_another_orgs_ticket_status_cannot_be_set(owner, post):
+    _, post2 = other_org()
+    # Their TID-2 names nothing here: the code is read in our org only.
+    _, theirs = post2.actions(
+        ("add-ticket", {"body": "Their first"}),
+        ("add-ticket", {"body": "Theirs"}),
+        sender="boss@other.example",
+    )
+    response = owner.post(f"/tickets/{theirs['record']['code']}/status/", {"status": "closed"})
+    assert response.status_code == 404
+    assert set(Ticket.objects.values_list("status", flat=True)) == {"new"}
+
+
 def test_a_closed_or_pending_ticket_past_its_due_time(guide_org, owner, post):
     code = post.action("add-ticket", {"body": "Late", "slaName": "custom"})["record"]["code"]
     past = timezone.now() - timedelta(hours=3)
