@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import phonenumbers
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from crmdp.lib.values import (
@@ -122,12 +122,17 @@ def test_a_stored_date_reads_back_as_itself(raw):
 
 @PROPERTIES
 @given(st.integers(-(2**70), 2**70))
+@example(10070601)
 def test_epoch_milliseconds_are_a_date_only_within_1900_to_2200(number):
     read = read_datetime(number)
-    if read.value is not None:
-        assert datetime(1900, 1, 1, tzinfo=UTC) <= read.value <= datetime(2200, 1, 1, tzinfo=UTC)
-    else:
+    if read.value is None:
         assert read.problem
+    elif read.value.tzinfo is None:
+        # Eight digits that make a calendar date are YYYYMMDD (issue 14), with no
+        # offset: a date as written, not an epoch instant.
+        assert read.value.strftime("%Y%m%d").zfill(8) == str(number)
+    else:
+        assert datetime(1900, 1, 1, tzinfo=UTC) <= read.value <= datetime(2200, 1, 1, tzinfo=UTC)
 
 
 # -- numbers --------------------------------------------------------------------------
