@@ -84,6 +84,15 @@ class Badge:
         return self.text
 
 
+@dataclass(frozen=True)
+class Action:
+    """A button at the top of a page: "New contact", "Board", "Edit"."""
+
+    text: str
+    url: str
+    primary: bool = False
+
+
 Cell = str | Link | Badge | Sequence[str] | None
 
 
@@ -142,9 +151,11 @@ def list_page(
     filters: forms.Form,
     *,
     scope: Link | None = None,
+    actions: Sequence[Action] = (),
 ) -> HttpResponse:
     """A record list: search and filters on top, one page of rows, page links below.
-    `scope` is the record the list is narrowed to (a customer's deals), if any."""
+    `scope` is the record the list is narrowed to (a customer's deals), if any;
+    `actions` are the buttons beside the title ("New deal", "Board")."""
     paginator = Paginator(records, spec.per_page)
     shown = paginator.get_page(request.GET.get("page"))
     rows = [
@@ -170,6 +181,7 @@ def list_page(
             "current_tab": current_tab,
             "tab_links": _tab_links(request, spec, current_tab) if spec.tabs else [],
             "scope": scope,
+            "actions": actions,
         },
         section=spec.section,
     )
