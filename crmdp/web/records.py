@@ -86,6 +86,15 @@ class Badge:
         return self.text
 
 
+@dataclass(frozen=True)
+class Action:
+    """A button at the top of a page: "New contact", "Board", "Edit"."""
+
+    text: str
+    url: str
+    primary: bool = False
+
+
 Cell = str | Link | Badge | Sequence[str] | None
 
 
@@ -190,9 +199,11 @@ def list_page(
     filters: forms.Form,
     *,
     scope: Link | None = None,
+    actions: Sequence[Action] = (),
 ) -> HttpResponseBase:
     """A record list: search and filters on top, one page of rows, page links below.
-    `scope` is the record the list is narrowed to (a customer's deals), if any.
+    `scope` is the record the list is narrowed to (a customer's deals), if any;
+    `actions` are the buttons beside the title ("New deal", "Board").
     `?export=csv` answers the same records (filtered and sorted alike) as a CSV file."""
     records, headers = _sorted(request, spec, records)
     if spec.export_name and request.GET.get("export") == "csv":
@@ -231,6 +242,7 @@ def list_page(
             "scope": scope,
             "export_url": export_url,
             "export_max": CSV_EXPORT_MAX_ROWS,
+            "actions": actions,
         },
         section=spec.section,
     )

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from crmdp.web.pages import (
+    board,
     customers,
     deals,
     listeners,
@@ -29,7 +30,9 @@ urlpatterns = [
     path("leads/", customers.lead_list, name="leads"),
     path("leads/<str:code>/", customers.lead_detail, name="lead"),
     path("deals/", deals.deal_list_page, name="deals"),
+    path("deals/board/", board.deal_board, name="deal-board"),
     path("deals/<str:deal_id>/", deals.deal_detail, name="deal"),
+    path("deals/<str:deal_id>/stage/", board.deal_stage_page, name="deal-stage"),
     path("tickets/", tickets.ticket_list_page, name="tickets"),
     path("tickets/<str:code>/", tickets.ticket_detail, name="ticket"),
     path("tickets/<str:code>/status/", tickets.ticket_status_page, name="ticket_status"),

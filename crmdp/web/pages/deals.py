@@ -29,6 +29,7 @@ from crmdp.web.pages.related import (
 )
 from crmdp.web.records import (
     NOT_SHARED,
+    Action,
     Card,
     Column,
     Fact,
@@ -112,7 +113,8 @@ def deal_list_page(request: HttpRequest, membership: Membership) -> HttpResponse
     if given.get("customer") and customer is None:
         records = records.none()  # a customer the member may not see has no deals to show
     scope = customer_link(customer) if customer else None
-    return list_page(request, membership, DEALS, records, filters, scope=scope)
+    actions = [Action("Board", reverse("web:deal-board"))]
+    return list_page(request, membership, DEALS, records, filters, scope=scope, actions=actions)
 
 
 # -- detail ---------------------------------------------------------------------------
