@@ -2,12 +2,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from crmdp.web.pages import (
+    board,
     customers,
     deals,
     listeners,
     messages,
     notes,
     org_settings,
+    search,
     session,
     tickets,
 )
@@ -21,13 +23,16 @@ urlpatterns = [
     path("login/", session.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("org/", session.org_switch, name="org-switch"),
+    path("search/", search.search, name="search"),
     # Records: one list and one detail page per record type.
     path("contacts/", customers.contact_list, name="contacts"),
     path("contacts/<str:code>/", customers.contact_detail, name="contact"),
     path("leads/", customers.lead_list, name="leads"),
     path("leads/<str:code>/", customers.lead_detail, name="lead"),
     path("deals/", deals.deal_list_page, name="deals"),
+    path("deals/board/", board.deal_board, name="deal-board"),
     path("deals/<str:deal_id>/", deals.deal_detail, name="deal"),
+    path("deals/<str:deal_id>/stage/", board.deal_stage_page, name="deal-stage"),
     path("tickets/", tickets.ticket_list_page, name="tickets"),
     path("tickets/<str:code>/", tickets.ticket_detail, name="ticket"),
     path("tickets/<str:code>/status/", tickets.ticket_status_page, name="ticket_status"),
