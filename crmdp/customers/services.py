@@ -376,9 +376,14 @@ def customer_keys(customer: Customer) -> list[str]:
     found.append(keymod.name_key(customer.name))
     if customer.lastname:
         found.append(keymod.full_name_key(customer.name, customer.lastname))
+        found.append(keymod.last_name_key(customer.name, customer.lastname))
+    if customer.company_lead:
+        found.append(keymod.company_key(customer.company_lead))
     for email in customer.emails:
         if email.get("normalized"):
-            found.append(keymod.email_key(Email(email["value"], email["normalized"])))
+            read = Email(email["value"], email["normalized"])
+            found.append(keymod.email_key(read))
+            found.append(keymod.domain_key(read))
     for phone in customer.phones:
         if phone.get("e164"):  # an invalid number is never matched (SPEC §4)
             found.append(keymod.phone_key(Phone(phone["value"], phone["e164"])))

@@ -9,6 +9,7 @@ from crmdp.web.pages import (
     messages,
     notes,
     org_settings,
+    search,
     session,
     tickets,
 )
@@ -22,6 +23,7 @@ urlpatterns = [
     path("login/", session.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("org/", session.org_switch, name="org-switch"),
+    path("search/", search.search, name="search"),
     # Records: one list and one detail page per record type.
     path("contacts/", customers.contact_list, name="contacts"),
     path("contacts/<str:code>/", customers.contact_detail, name="contact"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
 
@@ -67,24 +68,36 @@ DEALS = RecordList(
     title="Deals",
     noun="deals",
     columns=(
-        Column("Name", lambda d: d.name),
-        Column("Deal ID", lambda d: str(d.number), "muted nowrap"),
-        Column("Stage", lambda d: d.stage.name if d.stage else ""),
-        Column("Value", lambda d: money(d.value, d.currency), "nowrap"),
+        Column("Name", lambda d: d.name, sort="name"),
+        Column("Deal ID", lambda d: str(d.number), "muted nowrap", sort="id"),
+        Column("Stage", lambda d: d.stage.name if d.stage else "", sort="stage"),
+        Column("Value", lambda d: money(d.value, d.currency), "nowrap", sort="value"),
         Column("Customer", _customer_cell),
         Column("Category", lambda d: d.category.name if d.category else "", "muted"),
-        Column("Owners", lambda d: _first_and_more(_owners(d)), "muted"),
-        Column("Close date", lambda d: day(d.close_date), "muted nowrap"),
-        Column("Created", lambda d: day(d.created_at), "muted nowrap optional"),
+        Column(
+            "Owners", lambda d: _first_and_more(_owners(d)), "muted", export=lambda d: _owners(d)
+        ),
+        Column("Close date", lambda d: day(d.close_date), "muted nowrap", sort="close"),
+        Column("Created", lambda d: day(d.created_at), "muted nowrap optional", sort="created"),
     ),
     detail_url=deal_url,
+    # The id last, so that equal values keep one order from page to page.
+    sorts={
+        "name": ("name_key", "id"),
+        "id": ("number",),
+        "stage": ("stage__position", "id"),
+        "value": ("value", "id"),
+        "close": ("close_date", "id"),
+        "created": ("created_at", "id"),
+    },
+    export_name="deals",
     empty_hint="Deals arrive through webhook listeners (the add-deal action).",
     search_hint="Try a part of the deal's name, or its deal ID.",
 )
 
 
 @member_view
-def deal_list_page(request: HttpRequest, membership: Membership) -> HttpResponse:
+def deal_list_page(request: HttpRequest, membership: Membership) -> HttpResponseBase:
     filters = DealFilters(membership.org, request.GET)
     filters.is_valid()  # an unknown stage or owner id is dropped, not an error page
     given = filters.cleaned_data

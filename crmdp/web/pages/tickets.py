@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -57,18 +58,27 @@ def tickets_spec(now: datetime) -> RecordList:
         title="Tickets",
         noun="tickets",
         columns=(
-            Column("Title", lambda t: t.title),
-            Column("Code", lambda t: t.code, "muted nowrap"),
-            Column("Status", lambda t: status_badge(t.status)),
+            Column("Title", lambda t: t.title, sort="title"),
+            Column("Code", lambda t: t.code, "muted nowrap", sort="code"),
+            Column("Status", lambda t: status_badge(t.status), sort="status"),
             Column("Customer", lambda t: t.customer.display_name if t.customer else ""),
             Column("Channel", lambda t: t.channel.name if t.channel else "", "muted"),
             Column("Group", lambda t: t.group.name if t.group else "", "muted"),
             Column("SLA", lambda t: t.sla.name if t.sla else "", "muted"),
-            Column("Resolution due", lambda t: resolution_cell(t, now), "nowrap"),
+            Column("Resolution due", lambda t: resolution_cell(t, now), "nowrap", sort="due"),
             Column("Tags", lambda t: t.tags, "tags"),
-            Column("Created", lambda t: day(t.created_at), "muted nowrap optional"),
+            Column("Created", lambda t: day(t.created_at), "muted nowrap optional", sort="created"),
         ),
         detail_url=ticket_url,
+        # The id last, so that equal values keep one order from page to page.
+        sorts={
+            "title": ("title", "id"),
+            "code": ("number",),
+            "status": ("status", "id"),
+            "due": ("resolution_due", "id"),
+            "created": ("created_at", "id"),
+        },
+        export_name="tickets",
         empty_hint="Tickets arrive through webhook listeners (the add-ticket action).",
         search_hint="Try a part of the title, or a code such as TID-12.",
     )
@@ -80,7 +90,7 @@ def _scoped_deal(membership: Membership, given: str | None) -> Deal | None:
 
 
 @member_view
-def ticket_list_page(request: HttpRequest, membership: Membership) -> HttpResponse:
+def ticket_list_page(request: HttpRequest, membership: Membership) -> HttpResponseBase:
     filters = TicketFilters(membership.org, request.GET)
     filters.is_valid()  # an unknown channel, group or SLA id is dropped, not an error page
     given = filters.cleaned_data
