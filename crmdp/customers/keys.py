@@ -41,6 +41,25 @@ def full_name_key(name: str, lastname: str) -> str | None:
     return _key("fullname", value) if value else None
 
 
+def last_name_key(name: str, lastname: str) -> str | None:
+    """For searching by the last name alone ("nguyen", or "nguyen huy" in the order
+    many of our users write names); never for matching."""
+    value = values.name_key(f"{lastname} {name}") if values.name_key(lastname) else ""
+    return _key("lastname", value) if value else None
+
+
+def domain_key(email: Email) -> str | None:
+    """For searching by an email's domain ("htklabs.com"); never for matching."""
+    domain = (email.normalized or "").rpartition("@")[2]
+    return _key("domain", domain) if domain else None
+
+
+def company_key(company: str) -> str | None:
+    """For searching a lead by the company it names (free text); never for matching."""
+    value = values.name_key(company)
+    return _key("company", value) if value else None
+
+
 def email_key(email: Email) -> str:
     assert email.normalized, "invalid emails are not matched"
     return _key("email", email.normalized)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -79,11 +80,22 @@ def search_customers(
             )
         )
     if q and q.strip():
-        queryset = queryset.filter(_matches_q(org.id, q.strip(), org.phone_region))
+        queryset = queryset.filter(_matches_q(membership, q.strip()))
     return queryset
 
 
-def _matches_q(org_id: int, q: str, region: str) -> Q:
+def _prefix(key: str) -> Q:
+    """Keys that start with `key`: a range the (org, key) index answers."""
+    return Q(key__gte=key, key__lt=key + _TOP)
+
+
+def _matches_q(membership: Membership, q: str) -> Q:
+    """What a person types into a search box (issue 17): a code; a whole email or
+    the start of one; an email's domain (`htklabs.com`, `@htklabs`); a phone in any
+    format the listener reads; the start of a first name, of "First Last", or of a
+    last name alone; the start of a company's name (an account, the contacts whose
+    account it is, a lead's company). Every branch is a range on the key index."""
+    org = membership.org
     by_code = code_filter(q)
     if by_code is not None:
         return by_code
@@ -91,18 +103,41 @@ def _matches_q(org_id: int, q: str, region: str) -> Q:
     email = read_email(q).value
     if email.normalized:
         alternatives |= Q(key=keymod.email_key(email))
-    phone = read_phone(q, region).value
+    phone = read_phone(q, org.phone_region).value
     if phone.e164:
         alternatives |= Q(key=keymod.phone_key(phone))
     name = keymod.name_key(q)
     if name:
-        alternatives |= Q(key__gte=name, key__lt=name + _TOP)
-        full = keymod.full_name_key(q, "")
-        if full:
-            alternatives |= Q(key__gte=full, key__lt=full + _TOP)
-    return Q(
-        Exists(CustomerKey.objects.filter(alternatives, org_id=org_id, customer_id=OuterRef("id")))
-    )
+        alternatives |= _prefix(name)
+        for key in (
+            keymod.full_name_key(q, ""),
+            keymod.last_name_key("", q),
+            keymod.company_key(q),
+        ):
+            if key:
+                alternatives |= _prefix(key)
+    typed = unicodedata.normalize("NFKC", q).strip().lower()
+    if typed and " " not in typed:
+        # Part of an address: the start of one ("huy.ng", "huy@htk") or of its
+        # domain ("htklabs", "@htklabs.com").
+        if not typed.startswith("@"):
+            alternatives |= _prefix(f"email:{typed}")
+        domain = typed.rpartition("@")[2] if typed.startswith("@") or "@" not in typed else ""
+        if domain:
+            alternatives |= _prefix(f"domain:{domain}")
+    keys = CustomerKey.objects.filter(alternatives, org_id=org.id)
+    found = Q(Exists(keys.filter(customer_id=OuterRef("id"))))
+    if name:
+        # The contacts of an account whose name starts so, if the member may see it:
+        # a row must not reveal a company the member may not see.
+        companies = visible_customers(membership).filter(
+            kind=Kind.ACCOUNT,
+            id__in=CustomerKey.objects.filter(
+                _prefix(name), org_id=org.id, kind=Kind.ACCOUNT
+            ).values("customer_id"),
+        )
+        found |= Q(company_id__in=companies.values("id"))
+    return found
 
 
 def customer_list(

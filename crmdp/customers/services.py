@@ -74,7 +74,7 @@ def customer_add(w: Writer, data: CustomerInput, kind: Kind) -> CustomerResult:
         if kind == Kind.CONTACT:
             company = company_find_or_create(w, data.company)
         else:
-            w.notes.warn(
+            w.warnings.warn(
                 join_path(data.path, "companyContact"),
                 "only a contact (type 0) belongs to a company; ignored",
             )
@@ -170,7 +170,7 @@ def company_find_or_create(w: Writer, data: CustomerInput) -> CompanyLink | None
         company = Customer.objects.get(id=match.customer_id)
         return CompanyLink(company, created=False, matched_on=match.matched_on)
     if not data.name:
-        w.notes.warn(
+        w.warnings.warn(
             join_path(data.path, "name"),
             "no account matches and a new one needs a name; the contact is not linked",
         )
@@ -196,7 +196,7 @@ def customer_update(
             )
         )
     if target.match is None:
-        w.notes.warn(
+        w.warnings.warn(
             data.path,
             f"no {' or '.join(kinds)} matches {data.keys_given()}; nothing was changed "
             "(an update never creates a record)",
@@ -246,7 +246,7 @@ def customer_update(
                         mentions_customer=customer,
                     )
         else:
-            w.notes.warn(
+            w.warnings.warn(
                 join_path(data.path, "companyContact"),
                 "only a contact belongs to a company; ignored",
             )
@@ -281,7 +281,7 @@ def _warn_contradictions(
     found = f"{target.match.matched_on} {target.match.value}"
     for key, shown, group in target.contradictions:
         others = ", ".join(codes[i] for i in group if i in codes)
-        w.notes.warn(
+        w.warnings.warn(
             join_path(data.path, _KEY_FIELDS.get(key, key)),
             f"{key} {shown} belongs to {others}, not to {customer.code}; {customer.code} "
             f"(found by {found}) was updated and {others} left as it was",
@@ -377,9 +377,14 @@ def customer_keys(customer: Customer) -> list[str]:
     found.append(keymod.name_key(customer.name))
     if customer.lastname:
         found.append(keymod.full_name_key(customer.name, customer.lastname))
+        found.append(keymod.last_name_key(customer.name, customer.lastname))
+    if customer.company_lead:
+        found.append(keymod.company_key(customer.company_lead))
     for email in customer.emails:
         if email.get("normalized"):
-            found.append(keymod.email_key(Email(email["value"], email["normalized"])))
+            read = Email(email["value"], email["normalized"])
+            found.append(keymod.email_key(read))
+            found.append(keymod.domain_key(read))
     for phone in customer.phones:
         if phone.get("e164"):  # an invalid number is never matched (SPEC §4)
             found.append(keymod.phone_key(Phone(phone["value"], phone["e164"])))
@@ -472,7 +477,7 @@ def customer_find_or_create(
         if (match.kind if match else kind) == Kind.CONTACT:
             company = company_find_or_create(w, data.company)
         else:
-            w.notes.warn(
+            w.warnings.warn(
                 join_path(data.path, "companyContact"),
                 "only a contact (type 0) belongs to a company; ignored",
             )

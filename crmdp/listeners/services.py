@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings as django_settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import CharField, QuerySet
 from django.utils import timezone
 
 from crmdp.lib import signatures, templating
@@ -34,7 +34,10 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class ListenerSettings:
-    """Everything an owner or admin sets on a listener."""
+    """Everything an owner or admin sets on a listener: the one list of them, which the
+    settings form (crmdp/web/listener_form.py) and `crmdp listener create` both fill.
+    A new setting is a model field, a line here, a rule in `validate()` if it has one,
+    and a flag on the command."""
 
     name: str
     allowed_ips: Sequence[str] = ()
@@ -51,11 +54,22 @@ class ListenerSettings:
     enabled: bool = True
 
 
-def validate(settings: ListenerSettings) -> list[Invalid]:
-    """Every problem with `settings`, each naming its field (the UI shows them all)."""
+# The settings a person types (`enabled` has its own switch and service).
+SETTING_NAMES = tuple(f.name for f in dataclasses.fields(ListenerSettings) if f.name != "enabled")
+
+
+def validate(settings: ListenerSettings, *, org: Org) -> list[Invalid]:
+    """Every problem with `settings` for a listener of `org`, each naming its field (the
+    UI shows them all beside their fields, the CLI the first with its flag)."""
     problems: list[Invalid] = []
     if not settings.name.strip():
         problems.append(Invalid("name", "a listener needs a name (what it is for)"))
+    for field in ("name", "default_tag", "email_subject"):
+        # The column's own width, so that PostgreSQL never refuses what was accepted here.
+        column = Listener._meta.get_field(field)
+        longest = column.max_length if isinstance(column, CharField) else None
+        if longest is not None and len(getattr(settings, field).strip()) > longest:
+            problems.append(Invalid(field, f"must be at most {longest} characters"))
     for entry in settings.allowed_ips:
         try:
             parse_network(entry)
@@ -69,6 +83,9 @@ def validate(settings: ListenerSettings) -> list[Invalid]:
     ):
         if source is not None and source.kind != CatalogKind.SOURCE:
             problems.append(Invalid(field, "must be a customer source"))
+        elif source is not None and source.org_id != org.id:
+            # Tenants are walls: the same words as for an id that does not exist.
+            problems.append(Invalid(field, "is not one of this org's customer sources"))
     templates = (
         ("email_subject", settings.email_enabled, settings.email_subject),
         ("email_body", settings.email_enabled, settings.email_body),
@@ -89,7 +106,7 @@ def validate(settings: ListenerSettings) -> list[Invalid]:
 
 
 def _apply(listener: Listener, settings: ListenerSettings) -> None:
-    problems = validate(settings)
+    problems = validate(settings, org=listener.org)
     if problems:
         raise problems[0]
     listener.name = settings.name.strip()
@@ -107,18 +124,24 @@ def _apply(listener: Listener, settings: ListenerSettings) -> None:
 
 
 def listener_create(
-    *, org: Org, settings: ListenerSettings, created_by: User | None = None
+    *, org: Org, settings: ListenerSettings, actor: User | None = None, signed: bool = False
 ) -> Listener:
-    listener = Listener(org=org, created_by=created_by)
+    """A new listener of `org`; `actor` is the owner or admin who made it (None: the
+    operator, from the CLI). `signed`: requests must carry a Standard Webhooks
+    signature, with a new secret (`listener.signing_secret`) to give the sender."""
+    listener = Listener(org=org, created_by=actor)
     # Checked before the transaction: trying an org's templates (up to their time
     # budget each) never holds the write lock another org's request waits for.
     _apply(listener, settings)
+    if signed:
+        listener.signing_secret = signatures.new_secret()
     with transaction.atomic():
         listener.save()
     return listener
 
 
 def listener_update(*, listener: Listener, settings: ListenerSettings) -> Listener:
+    """Change a listener's settings; its URL, state and signing secret stay."""
     _apply(listener, settings)  # before the transaction, as in listener_create
     with transaction.atomic():
         listener.save()

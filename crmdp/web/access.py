@@ -12,14 +12,16 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from crmdp.orgs.models import Membership
 
 SESSION_ORG = "crmdp_org_id"
 
-PageView = Callable[..., HttpResponse]
+# A page, or a file (a list's CSV export is streamed).
+PageView = Callable[..., HttpResponseBase]
 
 
 def user_memberships(request: HttpRequest) -> list[Membership]:
@@ -56,7 +58,7 @@ def member_view(view: PageView) -> PageView:
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         membership = current_membership(request)
         if membership is None:
             return render(request, "web/no_org.html", status=403)
@@ -72,7 +74,7 @@ def manager_view(view: PageView) -> PageView:
     @wraps(view)
     def wrapper(
         request: HttpRequest, membership: Membership, *args: Any, **kwargs: Any
-    ) -> HttpResponse:
+    ) -> HttpResponseBase:
         if not membership.sees_everything:
             from crmdp.web.layout import page  # here: layout imports this module
 

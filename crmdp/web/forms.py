@@ -10,8 +10,6 @@ from django import forms
 
 from crmdp.lib import locales
 from crmdp.lib.issues import Invalid
-from crmdp.listeners.models import Listener
-from crmdp.listeners.services import ListenerSettings, validate
 from crmdp.messaging.models import Channel, MessageStatus
 from crmdp.orgs.models import (
     CatalogItem,
@@ -23,13 +21,14 @@ from crmdp.orgs.models import (
     User,
     UserGroup,
 )
+from crmdp.orgs.permits import EVERYBODY, OWNER, Permit
 from crmdp.tickets.models import TicketStatus
 
 # Service messages are written to follow the field's name ("is required when …").
 _CONTINUES_THE_NAME = ("is ", "must ", "does ", "uses ")
 
 
-def show_problems(form: forms.Form, problems: list[Invalid]) -> None:
+def show_problems(form: forms.BaseForm, problems: list[Invalid]) -> None:
     """Put each service problem beside its field (or on top when no field has its name),
     as a sentence: "Email subject is required when auto email is on"."""
     for problem in problems:
@@ -157,116 +156,6 @@ class MessageFilters(forms.Form):
         required=False, choices=[("", "Any"), (Channel.EMAIL, "Email"), (Channel.SMS, "SMS")]
     )
     customer = forms.CharField(required=False, widget=forms.HiddenInput)
-
-
-def _lines(text: str) -> list[str]:
-    return [part.strip() for part in text.replace(",", "\n").splitlines() if part.strip()]
-
-
-class ListenerForm(forms.Form):
-    """The settings of a webhook listener (SPEC §2), in the vendor guide's order."""
-
-    # Not required here: the service says what is missing, with every other problem.
-    name = forms.CharField(
-        max_length=200,
-        required=False,
-        help_text="What the listener is for, e.g. “Website contact form”.",
-    )
-    allowed_ips = forms.CharField(
-        label="Allowed IPs",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "e.g. 203.0.113.7 or 10.0.0.0/8"}),
-        help_text="One address or CIDR range per line. Empty: requests from anywhere.",
-    )
-    default_tag = forms.CharField(
-        max_length=200,
-        required=False,
-        help_text="Given to new customers whose data carries no tag of its own.",
-    )
-    default_contact_source = SourceChoice(
-        label="Default contact/account source",
-        queryset=CatalogItem.objects.none(),
-        required=False,
-        empty_label="— none —",
-        help_text="The source of contacts and accounts created through this listener.",
-    )
-    default_lead_source = SourceChoice(
-        label="Default lead source",
-        queryset=CatalogItem.objects.none(),
-        required=False,
-        empty_label="— none —",
-        help_text="The source of leads created through this listener.",
-    )
-    email_enabled = forms.BooleanField(label="Send an email to new customers", required=False)
-    email_subject = forms.CharField(label="Email subject", max_length=500, required=False)
-    email_body = forms.CharField(
-        label="Email body",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="Template text: {{ name }}, {{ lastname }}, {{ title }}, {{ customerId }}, "
-        "{{ email }}, {{ phone }}, {{ org }}.",
-    )
-    sms_enabled = forms.BooleanField(label="Send an SMS to new customers", required=False)
-    sms_text = forms.CharField(
-        label="SMS text",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Template text, as the email body. Sent when the org can send SMS.",
-    )
-    rate_limit_per_minute = forms.IntegerField(
-        label="Rate limit (requests per minute)",
-        required=False,
-        min_value=1,
-        help_text="Empty: no limit. New listeners start at CRMDP_LISTENER_RATE_LIMIT (600).",
-    )
-
-    def __init__(self, org: Org, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for name in ("default_contact_source", "default_lead_source"):
-            self.fields[name].queryset = _sources(org)  # type: ignore[attr-defined]
-
-    @staticmethod
-    def initial_for(listener: Listener) -> dict[str, Any]:
-        return {
-            "name": listener.name,
-            "allowed_ips": "\n".join(listener.allowed_ips),
-            "default_tag": listener.default_tag,
-            "default_contact_source": listener.default_contact_source_id,
-            "default_lead_source": listener.default_lead_source_id,
-            "email_enabled": listener.email_enabled,
-            "email_subject": listener.email_subject,
-            "email_body": listener.email_body,
-            "sms_enabled": listener.sms_enabled,
-            "sms_text": listener.sms_text,
-            "rate_limit_per_minute": listener.rate_limit_per_minute,
-        }
-
-    def settings(self, enabled: bool = True) -> ListenerSettings:
-        """What was typed, as settings; a field the form could not read is left at its
-        default, so that the service still checks all the others."""
-        data = self.cleaned_data
-        return ListenerSettings(
-            name=data.get("name", ""),
-            allowed_ips=_lines(data.get("allowed_ips", "")),
-            default_tag=data.get("default_tag", ""),
-            default_contact_source=data.get("default_contact_source"),
-            default_lead_source=data.get("default_lead_source"),
-            email_enabled=data.get("email_enabled", False),
-            email_subject=data.get("email_subject", ""),
-            email_body=data.get("email_body", ""),
-            sms_enabled=data.get("sms_enabled", False),
-            sms_text=data.get("sms_text", ""),
-            rate_limit_per_minute=data.get("rate_limit_per_minute"),
-            enabled=enabled,
-        )
-
-    def check(self, enabled: bool = True) -> ListenerSettings | None:
-        """The settings if the form and the service find nothing wrong; otherwise None,
-        with every problem beside its field."""
-        self.is_valid()
-        settings = self.settings(enabled)
-        show_problems(self, [p for p in validate(settings) if p.field not in self.errors])
-        return None if self.errors else settings
 
 
 class GroupChoices(forms.ModelMultipleChoiceField):
@@ -416,3 +305,31 @@ class RegionForm(forms.Form):
         zone.choices = [("", "The country's main timezone")] + [
             (name, name) for name in locales.timezone_choices()
         ]
+
+
+# A note is short text, but not a tweet: a call's summary, an email pasted in.
+NOTE_LENGTH = 10_000
+
+
+class NoteForm(forms.Form):
+    """The "Note" box of a record's page."""
+
+    prefix = "note"
+
+    body = forms.CharField(
+        label="Note",
+        max_length=NOTE_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "What was said, what comes next"}),
+        error_messages={"required": "write something first."},
+    )
+    visible_to = forms.ChoiceField(
+        label="Visible to",
+        choices=[(str(EVERYBODY), "Everybody"), (str(OWNER), "Only me")],
+        initial=str(EVERYBODY),
+    )
+
+    def text(self) -> str:
+        return str(self.cleaned_data["body"])
+
+    def permit(self) -> Permit:
+        return Permit(int(self.cleaned_data["visible_to"]))

@@ -13,7 +13,8 @@ selector loaded with their relations: templates only print.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import csv
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -21,7 +22,8 @@ from typing import Any
 from django import forms
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -84,6 +86,15 @@ class Badge:
         return self.text
 
 
+@dataclass(frozen=True)
+class Action:
+    """A button at the top of a page: "New contact", "Board", "Edit"."""
+
+    text: str
+    url: str
+    primary: bool = False
+
+
 Cell = str | Link | Badge | Sequence[str] | None
 
 
@@ -93,6 +104,11 @@ class Column:
     cell: Callable[[Any], Cell]
     # "tags" draws a list of chips, "muted" greys the text, "nowrap" keeps it on one line.
     style: str = ""
+    # The key of RecordList.sorts its header sorts by; empty: not sortable.
+    sort: str = ""
+    # What the CSV export writes, when it is more than the cell shows (every email,
+    # not the first and "+1").
+    export: Callable[[Any], Cell] | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +129,11 @@ class RecordList:
     # A filter shown as tabs above the list (contacts: all, contacts, accounts).
     tab_param: str = ""
     tabs: Sequence[tuple[str, str]] = ()
+    # The orders a list may be sorted in (`?sort=name`, `?sort=-name`), each as the
+    # fields it orders by, ascending; only these are ever passed to order_by.
+    sorts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # The file name of its CSV export, without the date; empty: no export.
+    export_name: str = ""
 
 
 @dataclass
@@ -134,6 +155,42 @@ def _tab_links(request: HttpRequest, spec: RecordList, current: str) -> list[Nav
     return links
 
 
+@dataclass(frozen=True)
+class Header:
+    """A column's header: a link that sorts by it, and which way it is sorted now."""
+
+    column: Column
+    url: str = ""
+    order: str = ""  # "ascending", "descending" (aria-sort) or ""
+
+
+def _sorted(
+    request: HttpRequest, spec: RecordList, records: QuerySet[Any]
+) -> tuple[QuerySet[Any], list[Header]]:
+    """The records in the order `?sort=` asks for, if it names one of spec.sorts
+    (anything else keeps the selector's order), and the headers that change it."""
+    asked = request.GET.get("sort", "")
+    key = asked.removeprefix("-")
+    descending = asked.startswith("-")
+    if key in spec.sorts:
+        fields = spec.sorts[key]
+        records = records.order_by(*(f"-{name}" if descending else name for name in fields))
+    else:
+        key = ""
+    headers = []
+    for column in spec.columns:
+        if not column.sort or column.sort not in spec.sorts:
+            headers.append(Header(column))
+            continue
+        params = request.GET.copy()
+        params.pop("page", None)
+        current = column.sort == key
+        params["sort"] = f"-{column.sort}" if current and not descending else column.sort
+        order = ("descending" if descending else "ascending") if current else ""
+        headers.append(Header(column, f"?{params.urlencode()}", order))
+    return records, headers
+
+
 def list_page(
     request: HttpRequest,
     membership: Membership,
@@ -142,9 +199,15 @@ def list_page(
     filters: forms.Form,
     *,
     scope: Link | None = None,
-) -> HttpResponse:
+    actions: Sequence[Action] = (),
+) -> HttpResponseBase:
     """A record list: search and filters on top, one page of rows, page links below.
-    `scope` is the record the list is narrowed to (a customer's deals), if any."""
+    `scope` is the record the list is narrowed to (a customer's deals), if any;
+    `actions` are the buttons beside the title ("New deal", "Board").
+    `?export=csv` answers the same records (filtered and sorted alike) as a CSV file."""
+    records, headers = _sorted(request, spec, records)
+    if spec.export_name and request.GET.get("export") == "csv":
+        return csv_export(spec, records)
     paginator = Paginator(records, spec.per_page)
     shown = paginator.get_page(request.GET.get("page"))
     rows = [
@@ -157,12 +220,19 @@ def list_page(
         if name != spec.tab_param
     )
     current_tab = filters.cleaned_data.get(spec.tab_param) or "" if spec.tab_param else ""
+    export_url = ""
+    if spec.export_name:
+        params = request.GET.copy()
+        params.pop("page", None)
+        params["export"] = "csv"
+        export_url = f"?{params.urlencode()}"
     return page(
         request,
         membership,
         "web/records/list.html",
         {
             "spec": spec,
+            "headers": headers,
             "rows": rows,
             "page_obj": shown,
             "filters": filters,
@@ -170,9 +240,75 @@ def list_page(
             "current_tab": current_tab,
             "tab_links": _tab_links(request, spec, current_tab) if spec.tabs else [],
             "scope": scope,
+            "export_url": export_url,
+            "export_max": CSV_EXPORT_MAX_ROWS,
+            "actions": actions,
         },
         section=spec.section,
     )
+
+
+# -- CSV export -----------------------------------------------------------------------
+
+# An export is written row by row as it is read (a chunk of rows at a time) and stops
+# here: a list is for people, and a file of more rows than this wants a narrower
+# filter or the read API. The last line says when rows were left out.
+CSV_EXPORT_MAX_ROWS = 10_000
+_EXPORT_CHUNK = 500
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV
+# injection, OWASP): such a cell is written with a leading apostrophe.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(text: str) -> str:
+    """The text as a spreadsheet shows it and never runs it. A plain number keeps its
+    sign (`+84905000001`, `-5`): no spreadsheet reads a number as a formula."""
+    if text.startswith(_FORMULA_START):
+        bare = text[1:].replace(" ", "").replace(".", "", 1)
+        if not (text[0] in "+-" and bare.isascii() and bare.isdigit()):
+            return "'" + text
+    return text
+
+
+def _csv_text(cell: Cell) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, (Link, Badge)):
+        return cell.text
+    if isinstance(cell, str):
+        return cell
+    return ", ".join(str(value) for value in cell)
+
+
+class _Lines:
+    """A file-like object that hands each line csv.writer writes back to it."""
+
+    def write(self, line: str) -> str:
+        return line
+
+
+def csv_export(spec: RecordList, records: QuerySet[Any]) -> StreamingHttpResponse:
+    """The records as CSV, streamed, at most CSV_EXPORT_MAX_ROWS of them."""
+
+    def lines() -> Iterator[str]:
+        writer = csv.writer(_Lines())
+        yield writer.writerow([column.label for column in spec.columns])
+        cap = CSV_EXPORT_MAX_ROWS
+        # One more than the cap, to tell "exactly the cap" from "more than it".
+        rows = records[: cap + 1].iterator(chunk_size=_EXPORT_CHUNK)
+        for written, record in enumerate(rows):
+            if written == cap:
+                note = f"Only the first {cap:,} rows: narrow the filter for the rest."
+                yield writer.writerow([note])
+                break
+            cells = [(column.export or column.cell)(record) for column in spec.columns]
+            yield writer.writerow([csv_safe(_csv_text(cell)) for cell in cells])
+
+    stamp = timezone.localtime().strftime("%Y-%m-%d")
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{spec.export_name}-{stamp}.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @dataclass(frozen=True)

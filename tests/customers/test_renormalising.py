@@ -57,8 +57,10 @@ def test_renormalising_rewrites_old_keys_and_reports_who_now_collides(org):
     report = renormalise()
 
     assert report.customers == 2
-    assert keys_of(wide) == {"passport:B1234", "email:huy@xn--bcher-kva.de", "name:huy"}
-    assert keys_of(plain) == {"passport:B1234", "email:huy@xn--bcher-kva.de", "name:huy n"}
+    # With the search-only key of the email's domain (issue 17).
+    domain = "domain:xn--bcher-kva.de"
+    assert keys_of(wide) == {"passport:B1234", "email:huy@xn--bcher-kva.de", "name:huy", domain}
+    assert keys_of(plain) == {"passport:B1234", "email:huy@xn--bcher-kva.de", "name:huy n", domain}
     wide.refresh_from_db()
     assert wide.phones == [{"type": "Other", "value": "01234567890", "e164": None}]
     assert wide.emails[0] == {

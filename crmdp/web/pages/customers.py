@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -24,7 +25,7 @@ from crmdp.notes.selectors import customer_notes
 from crmdp.orgs.models import Membership
 from crmdp.tickets.selectors import customer_tickets
 from crmdp.web.access import member_view
-from crmdp.web.forms import CustomerFilters
+from crmdp.web.forms import CustomerFilters, NoteForm
 from crmdp.web.layout import page
 from crmdp.web.pages.related import (
     DEAL_COLUMNS,
@@ -64,16 +65,35 @@ def _more(entries: list[dict[str, Any]]) -> str:
     return f"{first} +{len(entries) - 1}" if len(entries) > 1 else first
 
 
-_NAME = Column("Name", lambda c: c.display_name)
-_CODE = Column("Code", lambda c: c.code, "muted nowrap")
-_EMAIL = Column("Email", lambda c: _more(c.emails), "wide")
-_PHONE = Column("Phone", lambda c: _more(c.phones), "nowrap")
-_SOURCE = Column("Source", lambda c: c.source.name if c.source else "")
+def _every(entries: list[dict[str, Any]]) -> list[str]:
+    """Every value, for the CSV export."""
+    return [str(entry.get("value", "")) for entry in entries]
+
+
+_NAME = Column("Name", lambda c: c.display_name, sort="name")
+_CODE = Column("Code", lambda c: c.code, "muted nowrap", sort="code")
+_EMAIL = Column("Email", lambda c: _more(c.emails), "wide", export=lambda c: _every(c.emails))
+_PHONE = Column("Phone", lambda c: _more(c.phones), "nowrap", export=lambda c: _every(c.phones))
+_SOURCE = Column("Source", lambda c: c.source.name if c.source else "", sort="source")
 _TAGS = Column("Tags", lambda c: c.tags, "tags")
-_OWNER = Column("Owner", lambda c: c.owner.email if c.owner else "", "muted")  # cut to fit
+_OWNER = Column(
+    "Owner", lambda c: c.owner.email if c.owner else "", "muted", sort="owner"
+)  # cut to fit
 _CREATED = Column(
-    "Created", lambda c: date_format(timezone.localtime(c.created_at), DAY), "muted nowrap optional"
+    "Created",
+    lambda c: date_format(timezone.localtime(c.created_at), DAY),
+    "muted nowrap optional",
+    sort="created",
 )
+# The columns a customer list sorts by; the id last, so that equal values keep one
+# order from page to page.
+_CUSTOMER_SORTS = {
+    "name": ("name", "lastname", "id"),
+    "code": ("kind", "number"),
+    "source": ("source__name", "id"),
+    "owner": ("owner__email", "id"),
+    "created": ("created_at", "id"),
+}
 
 
 def _company_cell(customer: Customer) -> str:
@@ -102,6 +122,8 @@ CONTACTS = RecordList(
     detail_url=customer_url,
     tab_param="kind",
     tabs=(("", "All"), (Kind.CONTACT.value, "Contacts"), (Kind.ACCOUNT.value, "Accounts")),
+    sorts=_CUSTOMER_SORTS,
+    export_name="contacts",
     empty_hint="Contacts and accounts arrive through webhook listeners "
     "(Settings → Other settings → Webhook).",
 )
@@ -122,13 +144,15 @@ LEADS = RecordList(
         _CREATED,
     ),
     detail_url=customer_url,
+    sorts=_CUSTOMER_SORTS,
+    export_name="leads",
     empty_hint="Leads arrive through webhook listeners (Settings → Other settings → Webhook).",
 )
 
 
 def _customers(
     request: HttpRequest, membership: Membership, spec: RecordList, kinds: Sequence[str]
-) -> HttpResponse:
+) -> HttpResponseBase:
     filters = CustomerFilters(membership.org, request.GET, with_kind=spec is CONTACTS)
     filters.is_valid()  # an unknown source or owner id is dropped, not an error page
     given = filters.cleaned_data
@@ -145,12 +169,12 @@ def _customers(
 
 
 @member_view
-def contact_list(request: HttpRequest, membership: Membership) -> HttpResponse:
+def contact_list(request: HttpRequest, membership: Membership) -> HttpResponseBase:
     return _customers(request, membership, CONTACTS, CUSTOMER_KINDS)
 
 
 @member_view
-def lead_list(request: HttpRequest, membership: Membership) -> HttpResponse:
+def lead_list(request: HttpRequest, membership: Membership) -> HttpResponseBase:
     return _customers(request, membership, LEADS, (Kind.LEAD,))
 
 
@@ -312,6 +336,11 @@ def _customer(
             "is_account": customer.kind == Kind.ACCOUNT,
             "history": history,
             "notes": note_list(customer_notes(membership, customer)),
+            "note_form": NoteForm(),
+            "note_url": reverse(
+                "web:lead-note-add" if section == "leads" else "web:contact-note-add",
+                args=[customer.code],
+            ),
             "deals": deals,
             "tickets": tickets,
             "message_list": messages,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,7 +15,7 @@ from crmdp.notes.selectors import deal_notes
 from crmdp.orgs.models import Membership
 from crmdp.tickets.selectors import deal_tickets
 from crmdp.web.access import member_view
-from crmdp.web.forms import DealFilters
+from crmdp.web.forms import DealFilters, NoteForm
 from crmdp.web.layout import page
 from crmdp.web.pages.related import (
     customer_link,
@@ -28,6 +29,7 @@ from crmdp.web.pages.related import (
 )
 from crmdp.web.records import (
     NOT_SHARED,
+    Action,
     Card,
     Column,
     Fact,
@@ -66,24 +68,36 @@ DEALS = RecordList(
     title="Deals",
     noun="deals",
     columns=(
-        Column("Name", lambda d: d.name),
-        Column("Deal ID", lambda d: str(d.number), "muted nowrap"),
-        Column("Stage", lambda d: d.stage.name if d.stage else ""),
-        Column("Value", lambda d: money(d.value, d.currency), "nowrap"),
+        Column("Name", lambda d: d.name, sort="name"),
+        Column("Deal ID", lambda d: str(d.number), "muted nowrap", sort="id"),
+        Column("Stage", lambda d: d.stage.name if d.stage else "", sort="stage"),
+        Column("Value", lambda d: money(d.value, d.currency), "nowrap", sort="value"),
         Column("Customer", _customer_cell),
         Column("Category", lambda d: d.category.name if d.category else "", "muted"),
-        Column("Owners", lambda d: _first_and_more(_owners(d)), "muted"),
-        Column("Close date", lambda d: day(d.close_date), "muted nowrap"),
-        Column("Created", lambda d: day(d.created_at), "muted nowrap optional"),
+        Column(
+            "Owners", lambda d: _first_and_more(_owners(d)), "muted", export=lambda d: _owners(d)
+        ),
+        Column("Close date", lambda d: day(d.close_date), "muted nowrap", sort="close"),
+        Column("Created", lambda d: day(d.created_at), "muted nowrap optional", sort="created"),
     ),
     detail_url=deal_url,
+    # The id last, so that equal values keep one order from page to page.
+    sorts={
+        "name": ("name_key", "id"),
+        "id": ("number",),
+        "stage": ("stage__position", "id"),
+        "value": ("value", "id"),
+        "close": ("close_date", "id"),
+        "created": ("created_at", "id"),
+    },
+    export_name="deals",
     empty_hint="Deals arrive through webhook listeners (the add-deal action).",
     search_hint="Try a part of the deal's name, or its deal ID.",
 )
 
 
 @member_view
-def deal_list_page(request: HttpRequest, membership: Membership) -> HttpResponse:
+def deal_list_page(request: HttpRequest, membership: Membership) -> HttpResponseBase:
     filters = DealFilters(membership.org, request.GET)
     filters.is_valid()  # an unknown stage or owner id is dropped, not an error page
     given = filters.cleaned_data
@@ -99,7 +113,8 @@ def deal_list_page(request: HttpRequest, membership: Membership) -> HttpResponse
     if given.get("customer") and customer is None:
         records = records.none()  # a customer the member may not see has no deals to show
     scope = customer_link(customer) if customer else None
-    return list_page(request, membership, DEALS, records, filters, scope=scope)
+    actions = [Action("Board", reverse("web:deal-board"))]
+    return list_page(request, membership, DEALS, records, filters, scope=scope, actions=actions)
 
 
 # -- detail ---------------------------------------------------------------------------
@@ -197,6 +212,8 @@ def deal_detail(request: HttpRequest, membership: Membership, deal_id: str) -> H
             "facts": deal_facts(deal, seen),
             "cards": cards,
             "notes": note_list(deal_notes(membership, deal)),
+            "note_form": NoteForm(),
+            "note_url": reverse("web:deal-note-add", args=[deal.number]),
             "tickets": tickets,
             "value": money(deal.value, deal.currency),
             "customer_url": (

@@ -3,6 +3,7 @@ listeners, their settings, their delivery log, replay and the test console."""
 
 from __future__ import annotations
 
+import copy
 import json
 import uuid
 from typing import Any
@@ -15,7 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from crmdp.lib.issues import Invalid
-from crmdp.listeners.models import Delivery, Listener, default_rate_limit
+from crmdp.listeners.models import Delivery, Listener
 from crmdp.listeners.selectors import (
     delivery_outcomes,
     listener_deliveries,
@@ -34,8 +35,8 @@ from crmdp.listeners.services import (
 from crmdp.orgs.models import Membership
 from crmdp.web.access import manager_view
 from crmdp.web.console import console_samples
-from crmdp.web.forms import ListenerForm
 from crmdp.web.layout import settings_page
+from crmdp.web.listener_form import ListenerSettingsForm
 from crmdp.web.records import Link, fact, record_link, when
 
 
@@ -95,7 +96,7 @@ def webhook(request: HttpRequest, membership: Membership) -> HttpResponse:
 def _form_page(
     request: HttpRequest,
     membership: Membership,
-    form: ListenerForm,
+    form: ListenerSettingsForm,
     listener: Listener | None,
 ) -> HttpResponse:
     return _page(
@@ -114,15 +115,10 @@ def _form_page(
 
 @manager_view
 def listener_add(request: HttpRequest, membership: Membership) -> HttpResponse:
-    form = ListenerForm(
-        membership.org,
-        request.POST or None,
-        initial={"rate_limit_per_minute": default_rate_limit()},
-    )
-    settings = form.check() if request.method == "POST" else None
-    if settings is not None:
+    form = ListenerSettingsForm(membership.org, request.POST or None)
+    if request.method == "POST" and form.is_valid():
         listener = listener_create(
-            org=membership.org, settings=settings, created_by=membership.user
+            org=membership.org, settings=form.settings(), actor=membership.user
         )
         messages.success(
             request, f"Listener “{listener.name}” created. Give its URL to the sender."
@@ -136,12 +132,11 @@ def listener_edit(request: HttpRequest, membership: Membership, listener_id: int
     listener = _listener(membership, listener_id)
     if listener is None:
         return _not_found(request, membership, "listener")
-    form = ListenerForm(
-        membership.org, request.POST or None, initial=ListenerForm.initial_for(listener)
-    )
-    settings = form.check(enabled=listener.enabled) if request.method == "POST" else None
-    if settings is not None:
-        listener_update(listener=listener, settings=settings)
+    # The form reads what was typed into its own copy: the page's header keeps the
+    # saved name while the settings are refused.
+    form = ListenerSettingsForm(membership.org, request.POST or None, instance=copy.copy(listener))
+    if request.method == "POST" and form.is_valid():
+        listener_update(listener=listener, settings=form.settings())
         messages.success(request, f"Listener “{listener.name}” saved.")
         return redirect("web:listener", listener.id)
     return _form_page(request, membership, form, listener)

@@ -4,6 +4,7 @@ status and channel, and one message with each attempt at sending it."""
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 
 from crmdp.messaging.models import Message, MessageStatus
@@ -42,7 +43,7 @@ MESSAGES = RecordList(
 
 
 @manager_view
-def message_list_page(request: HttpRequest, membership: Membership) -> HttpResponse:
+def message_list_page(request: HttpRequest, membership: Membership) -> HttpResponseBase:
     filters = MessageFilters(request.GET)
     filters.is_valid()  # an unknown status or channel is dropped, not an error page
     given = filters.cleaned_data

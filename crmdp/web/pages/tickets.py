@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -14,12 +15,13 @@ from django.views.decorators.http import require_POST
 from crmdp.deals.models import Deal
 from crmdp.deals.selectors import deal_number, visible_deals
 from crmdp.history.services import Origin
+from crmdp.notes.selectors import ticket_notes
 from crmdp.orgs.models import Membership
 from crmdp.tickets.models import Ticket, TicketStatus
 from crmdp.tickets.selectors import ticket_history, ticket_list, visible_ticket
 from crmdp.tickets.services import ticket_set_status
 from crmdp.web.access import member_view
-from crmdp.web.forms import TicketFilters
+from crmdp.web.forms import NoteForm, TicketFilters
 from crmdp.web.layout import page
 from crmdp.web.pages.related import (
     customer_link,
@@ -27,6 +29,7 @@ from crmdp.web.pages.related import (
     deal_url,
     due_lines,
     is_overdue,
+    note_list,
     resolution_cell,
     scoped_customer,
     status_badge,
@@ -55,18 +58,27 @@ def tickets_spec(now: datetime) -> RecordList:
         title="Tickets",
         noun="tickets",
         columns=(
-            Column("Title", lambda t: t.title),
-            Column("Code", lambda t: t.code, "muted nowrap"),
-            Column("Status", lambda t: status_badge(t.status)),
+            Column("Title", lambda t: t.title, sort="title"),
+            Column("Code", lambda t: t.code, "muted nowrap", sort="code"),
+            Column("Status", lambda t: status_badge(t.status), sort="status"),
             Column("Customer", lambda t: t.customer.display_name if t.customer else ""),
             Column("Channel", lambda t: t.channel.name if t.channel else "", "muted"),
             Column("Group", lambda t: t.group.name if t.group else "", "muted"),
             Column("SLA", lambda t: t.sla.name if t.sla else "", "muted"),
-            Column("Resolution due", lambda t: resolution_cell(t, now), "nowrap"),
+            Column("Resolution due", lambda t: resolution_cell(t, now), "nowrap", sort="due"),
             Column("Tags", lambda t: t.tags, "tags"),
-            Column("Created", lambda t: day(t.created_at), "muted nowrap optional"),
+            Column("Created", lambda t: day(t.created_at), "muted nowrap optional", sort="created"),
         ),
         detail_url=ticket_url,
+        # The id last, so that equal values keep one order from page to page.
+        sorts={
+            "title": ("title", "id"),
+            "code": ("number",),
+            "status": ("status", "id"),
+            "due": ("resolution_due", "id"),
+            "created": ("created_at", "id"),
+        },
+        export_name="tickets",
         empty_hint="Tickets arrive through webhook listeners (the add-ticket action).",
         search_hint="Try a part of the title, or a code such as TID-12.",
     )
@@ -78,7 +90,7 @@ def _scoped_deal(membership: Membership, given: str | None) -> Deal | None:
 
 
 @member_view
-def ticket_list_page(request: HttpRequest, membership: Membership) -> HttpResponse:
+def ticket_list_page(request: HttpRequest, membership: Membership) -> HttpResponseBase:
     filters = TicketFilters(membership.org, request.GET)
     filters.is_valid()  # an unknown channel, group or SLA id is dropped, not an error page
     given = filters.cleaned_data
@@ -188,6 +200,9 @@ def ticket_detail(request: HttpRequest, membership: Membership, code: str) -> Ht
             "cards": cards,
             "history": list(ticket_history(membership, ticket)),
             "statuses": TicketStatus.choices,
+            "notes": note_list(ticket_notes(membership, ticket)),
+            "note_form": NoteForm(),
+            "note_url": reverse("web:ticket-note-add", args=[ticket.code]),
         },
         section="tickets",
     )

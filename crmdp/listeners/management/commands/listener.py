@@ -4,12 +4,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import CommandParser
+from django.db import transaction
 
 from crmdp.listeners.models import Listener, default_rate_limit
 from crmdp.listeners.services import (
     ListenerSettings,
     listener_create,
-    listener_set_signing,
     source_named,
 )
 from crmdp.orgs.management.provisioning import ProvisioningCommand, org_argument, positive_int
@@ -54,28 +54,34 @@ class Command(ProvisioningCommand):
     def verb_create(self, options: dict[str, Any]) -> tuple[dict[str, Any], str]:
         org = self.org(options)
         email_on = bool(options["email_subject"] or options["email_body"])
-        listener = listener_create(
-            org=org,
-            settings=ListenerSettings(
-                name=options["name"],
-                allowed_ips=options["allow_ip"],
-                default_tag=options["default_tag"],
-                default_contact_source=source_named(org, options["contact_source"]),
-                default_lead_source=source_named(org, options["lead_source"]),
-                email_enabled=email_on,
-                email_subject=options["email_subject"],
-                email_body=options["email_body"],
-                sms_enabled=bool(options["sms_text"]),
-                sms_text=options["sms_text"],
-                rate_limit_per_minute=(
-                    default_rate_limit() if options["rate_limit"] is None else options["rate_limit"]
+        # One transaction: a source named here is not left behind when the
+        # service refuses the listener.
+        with transaction.atomic():
+            listener = listener_create(
+                org=org,
+                settings=ListenerSettings(
+                    name=options["name"],
+                    allowed_ips=options["allow_ip"],
+                    default_tag=options["default_tag"],
+                    default_contact_source=source_named(org, options["contact_source"]),
+                    default_lead_source=source_named(org, options["lead_source"]),
+                    email_enabled=email_on,
+                    email_subject=options["email_subject"],
+                    email_body=options["email_body"],
+                    sms_enabled=bool(options["sms_text"]),
+                    sms_text=options["sms_text"],
+                    rate_limit_per_minute=(
+                        default_rate_limit()
+                        if options["rate_limit"] is None
+                        else options["rate_limit"]
+                    ),
                 ),
-            ),
-        )
+                signed=options["signed"],
+            )
         payload: dict[str, Any] = {"id": listener.id, "token": listener.token, "url": listener.path}
         text = f"listener {listener.id} {listener.name!r}: {settings.SITE_URL}{listener.path}"
         if options["signed"]:
-            payload["signingSecret"] = listener_set_signing(listener=listener, signed=True)
+            payload["signingSecret"] = listener.signing_secret
             text += f"\nsigning secret: {payload['signingSecret']}"
         return payload, text
 

@@ -98,10 +98,44 @@ function testConsole() {
   });
 }
 
+// The deal board: dropping a card on another column chooses that stage in the
+// card's own form and sends it, as choosing it and pressing Move would.
+function dealBoard() {
+  const board = document.querySelector("[data-board]");
+  if (!board) return;
+  let dragged = null;
+  board.querySelectorAll(".board-card[draggable]").forEach((card) => {
+    card.addEventListener("dragstart", (event) => {
+      dragged = card;
+      event.dataTransfer.effectAllowed = "move";
+      event.dataTransfer.setData("text/plain", card.dataset.deal);
+    });
+    card.addEventListener("dragend", () => { dragged = null; });
+  });
+  board.querySelectorAll("[data-stage]").forEach((column) => {
+    column.addEventListener("dragover", (event) => {
+      if (!dragged) return;
+      event.preventDefault();
+      column.classList.add("drop-target");
+    });
+    column.addEventListener("dragleave", () => column.classList.remove("drop-target"));
+    column.addEventListener("drop", (event) => {
+      event.preventDefault();
+      column.classList.remove("drop-target");
+      if (!dragged) return;
+      const select = dragged.querySelector("select[name=stage]");
+      if (select.value === column.dataset.stage) return;
+      select.value = column.dataset.stage;
+      select.form.submit();
+    });
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   copyButtons();
   confirmations();
   autosubmit();
   dependentFields();
   testConsole();
+  dealBoard();
 });

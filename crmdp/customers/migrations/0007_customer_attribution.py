@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0005_customer_code'),
+        ('customers', '0006_search_keys'),
     ]
 
     operations = [

@@ -1,0 +1,123 @@
+"""End to end, in a real headless Chromium against a live server: a sales or
+support person working in the UI all day (issue 17): moving deals on the board,
+writing notes, working tickets, adding and fixing records by hand."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from crmdp.deals.models import Deal
+from crmdp.orgs.models import Org
+from tests.listeners.guide_org import set_up_guide_org
+from tests.listeners.setups import new_deal
+from tests.web.conftest import screenshot
+from tests.web.test_browser import log_in
+
+DOC_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "img"
+
+
+def doc_image(page: Page, name: str) -> None:
+    """Keep a screenshot for the guide too (docs/img/) when DOC_IMAGES=1 is set:
+    `DOC_IMAGES=1 pytest tests/web/test_browser_working.py` redraws the guide's images."""
+    screenshot(page, name)
+    if os.environ.get("DOC_IMAGES") == "1":
+        DOC_IMAGES.mkdir(parents=True, exist_ok=True)
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(DOC_IMAGES / f"{name}.png"), full_page=False)
+
+
+def test_a_seller_moves_deals_on_the_board_with_the_select_and_by_dragging(
+    live_server: Any, org: Org, post: Any, page: Page
+) -> None:
+    set_up_guide_org(org)
+    post.actions(
+        ("add-deal", new_deal("Spring order", value="1200", currency="VND")),
+        ("add-deal", new_deal("Summer order", value="800", currency="VND")),
+        ("add-deal", new_deal("Big contract", stage="Qualified", value="50000", currency="VND")),
+    )
+    log_in(page, live_server.url)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Deals").click()
+    page.get_by_role("link", name="Board").click()
+    expect(page.get_by_role("heading", name="Deal board")).to_be_visible()
+
+    new = page.get_by_role("region", name="New")
+    qualified = page.get_by_role("region", name="Qualified")
+    won = page.get_by_role("region", name="Won")
+    expect(new).to_contain_text("2 deals")
+    expect(new).to_contain_text("2,000 VND")
+    expect(qualified).to_contain_text("1 deal")
+    expect(won).to_contain_text("0 deals")
+    doc_image(page, "deal-board")
+
+    # Without any script: choose the stage, press Move.
+    page.get_by_label("Stage of Spring order").select_option(label="Won")
+    new.get_by_role("button", name="Move Spring order").click()
+    expect(page.get_by_role("status")).to_contain_text("Spring order moved to Won.")
+    expect(won).to_contain_text("Spring order")
+    expect(won).to_contain_text("1,200 VND")
+    expect(new).to_contain_text("1 deal")
+    assert Deal.objects.get(name="Spring order").stage.name == "Won"
+
+    # Or drag the card onto another column.
+    page.locator(".board-card", has_text="Summer order").drag_to(qualified)
+    expect(page.get_by_role("status")).to_contain_text("Summer order moved to Qualified.")
+    expect(qualified).to_contain_text("2 deals")
+    expect(new).to_contain_text("0 deals")
+
+    # The deal's history says who moved it.
+    won.get_by_role("link", name="Spring order").click()
+    history = page.get_by_role("region", name="History")
+    expect(history).to_contain_text("Stage: New → Won, by huy.nguyenviet@htklabs.com.")
+
+
+def test_after_a_call_a_seller_writes_notes_on_the_contact_and_the_ticket(
+    live_server: Any, org: Org, post: Any, page: Page
+) -> None:
+    set_up_guide_org(org)
+    contact, ticket = post.actions(
+        (
+            "add-contact",
+            {
+                "name": "Lan",
+                "lastname": "Tran",
+                "emails": [{"value": "lan@example.com"}],
+                "phones": [{"value": "0905 000 001"}],
+            },
+        ),
+        ("add-ticket", {"title": "Invoice is wrong", "body": "Twice the price"}),
+    )
+    log_in(page, live_server.url)
+    page.get_by_role("link", name="Lan Tran").click()
+    expect(page.get_by_role("heading", name="Lan Tran", level=1)).to_be_visible()
+
+    notes = page.get_by_role("region", name="Notes")
+    notes.get_by_label("Note").fill("Called: wants the offer by Friday.")
+    notes.get_by_role("button", name="Add note").click()
+    expect(page.get_by_role("status")).to_contain_text("Note added.")
+    notes.get_by_label("Note").fill("Sent the offer.")
+    notes.get_by_label("Visible to").select_option(label="Only me")
+    notes.get_by_role("button", name="Add note").click()
+    items = notes.get_by_role("listitem")
+    expect(items).to_have_count(2)
+    expect(items.first).to_contain_text("Sent the offer.")  # newest first
+    expect(items.first).to_contain_text("visible to only the owner")
+    expect(items.nth(1)).to_contain_text("Called: wants the offer by Friday.")
+    expect(page.get_by_role("region", name="History")).to_contain_text(
+        "Note added by huy.nguyenviet@htklabs.com: “Sent the offer.”"
+    )
+
+    # An empty note is refused, in words.
+    notes.get_by_label("Note").fill("   ")
+    notes.get_by_role("button", name="Add note").click()
+    expect(page.get_by_role("alert")).to_contain_text("Note: write something first.")
+
+    page.goto(f"{live_server.url}/tickets/{ticket['record']['code']}/")
+    notes = page.get_by_role("region", name="Notes")
+    notes.get_by_label("Note").fill("Asked finance to re-issue it.")
+    notes.get_by_role("button", name="Add note").click()
+    expect(notes.get_by_role("listitem")).to_contain_text(["Asked finance to re-issue it."])
+    assert contact["status"] == "created"
