@@ -34,7 +34,7 @@ def format_listener(org: Org, format_name: str, **fields: Any) -> Listener:
         settings=ListenerSettings(
             name=f"{format_name} listener", default_lead_source=source_named(org, "Web lead")
         ),
-        created_by=User.objects.get(email=SENDER),
+        actor=User.objects.get(email=SENDER),
     )
     for name, value in {"format": format_name, **fields}.items():
         setattr(listener, name, value)
