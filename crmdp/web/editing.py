@@ -8,9 +8,13 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from crmdp.customers.models import Customer
 from crmdp.deals.models import Deal
 from crmdp.history.services import HistoryBuffer, Origin
+from crmdp.notes.models import Note
 from crmdp.orgs.models import CatalogItem, Membership
+from crmdp.orgs.permits import Permit
+from crmdp.tickets.models import Ticket
 
 
 def origin_of(membership: Membership) -> Origin:
@@ -40,3 +44,48 @@ def deal_move(*, membership: Membership, deal: Deal, stage: CatalogItem) -> bool
         history.flush()
     deal.stage = stage
     return True
+
+
+def note_add(
+    *,
+    membership: Membership,
+    body: str,
+    permit: Permit,
+    customer: Customer | None = None,
+    deal: Deal | None = None,
+    ticket: Ticket | None = None,
+) -> Note:
+    """A note by the member on one record (a customer, a deal or a ticket of their
+    org), with the history line add-note writes: "Note added by …: “…”."."""
+    origin = origin_of(membership)
+    records = [record for record in (customer, deal, ticket) if record is not None]
+    if len(records) != 1 or records[0].org_id != membership.org_id:
+        raise ValueError("a note is on one record of the member's org")
+    with transaction.atomic():
+        note = Note.objects.create(
+            org=membership.org,
+            body=body,
+            customer=customer,
+            deal=deal,
+            ticket=ticket,
+            owner=origin.actor,
+            permit_status=permit.status,
+            permit_group=permit.group,
+        )
+        if permit.users:
+            note.permit_users.set(permit.users)
+        history = HistoryBuffer(origin)
+        history.add(
+            f"Note added by {origin.describe()}: “{_excerpt(body)}”.",
+            customer=customer,
+            deal=deal,
+            ticket=ticket,
+            mentions_note=note,
+        )
+        history.flush()
+    return note
+
+
+def _excerpt(text: str, length: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[: length - 1] + "…"

@@ -21,6 +21,7 @@ from crmdp.orgs.models import (
     User,
     UserGroup,
 )
+from crmdp.orgs.permits import EVERYBODY, OWNER, Permit
 from crmdp.tickets.models import TicketStatus
 
 # Service messages are written to follow the field's name ("is required when …").
@@ -304,3 +305,31 @@ class RegionForm(forms.Form):
         zone.choices = [("", "The country's main timezone")] + [
             (name, name) for name in locales.timezone_choices()
         ]
+
+
+# A note is short text, but not a tweet: a call's summary, an email pasted in.
+NOTE_LENGTH = 10_000
+
+
+class NoteForm(forms.Form):
+    """The "Note" box of a record's page."""
+
+    prefix = "note"
+
+    body = forms.CharField(
+        label="Note",
+        max_length=NOTE_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "What was said, what comes next"}),
+        error_messages={"required": "write something first."},
+    )
+    visible_to = forms.ChoiceField(
+        label="Visible to",
+        choices=[(str(EVERYBODY), "Everybody"), (str(OWNER), "Only me")],
+        initial=str(EVERYBODY),
+    )
+
+    def text(self) -> str:
+        return str(self.cleaned_data["body"])
+
+    def permit(self) -> Permit:
+        return Permit(int(self.cleaned_data["visible_to"]))

@@ -27,15 +27,24 @@ urlpatterns = [
     # Records: one list and one detail page per record type.
     path("contacts/", customers.contact_list, name="contacts"),
     path("contacts/<str:code>/", customers.contact_detail, name="contact"),
+    path("contacts/<str:code>/notes/", notes.customer_note_add, name="contact-note-add"),
     path("leads/", customers.lead_list, name="leads"),
     path("leads/<str:code>/", customers.lead_detail, name="lead"),
+    path(
+        "leads/<str:code>/notes/",
+        notes.customer_note_add,
+        {"section": "leads"},
+        name="lead-note-add",
+    ),
     path("deals/", deals.deal_list_page, name="deals"),
     path("deals/board/", board.deal_board, name="deal-board"),
     path("deals/<str:deal_id>/", deals.deal_detail, name="deal"),
     path("deals/<str:deal_id>/stage/", board.deal_stage_page, name="deal-stage"),
+    path("deals/<str:deal_id>/notes/", notes.deal_note_add, name="deal-note-add"),
     path("tickets/", tickets.ticket_list_page, name="tickets"),
     path("tickets/<str:code>/", tickets.ticket_detail, name="ticket"),
     path("tickets/<str:code>/status/", tickets.ticket_status_page, name="ticket_status"),
+    path("tickets/<str:code>/notes/", notes.ticket_note_add, name="ticket-note-add"),
     # A note opens on its customer's or deal's page.
     path("notes/<int:note_id>/", notes.note_page, name="note"),
     # The outbox, for owners and admins.

@@ -72,3 +72,52 @@ def test_a_seller_moves_deals_on_the_board_with_the_select_and_by_dragging(
     won.get_by_role("link", name="Spring order").click()
     history = page.get_by_role("region", name="History")
     expect(history).to_contain_text("Stage: New → Won, by huy.nguyenviet@htklabs.com.")
+
+
+def test_after_a_call_a_seller_writes_notes_on_the_contact_and_the_ticket(
+    live_server: Any, org: Org, post: Any, page: Page
+) -> None:
+    set_up_guide_org(org)
+    contact, ticket = post.actions(
+        (
+            "add-contact",
+            {
+                "name": "Lan",
+                "lastname": "Tran",
+                "emails": [{"value": "lan@example.com"}],
+                "phones": [{"value": "0905 000 001"}],
+            },
+        ),
+        ("add-ticket", {"title": "Invoice is wrong", "body": "Twice the price"}),
+    )
+    log_in(page, live_server.url)
+    page.get_by_role("link", name="Lan Tran").click()
+    expect(page.get_by_role("heading", name="Lan Tran", level=1)).to_be_visible()
+
+    notes = page.get_by_role("region", name="Notes")
+    notes.get_by_label("Note").fill("Called: wants the offer by Friday.")
+    notes.get_by_role("button", name="Add note").click()
+    expect(page.get_by_role("status")).to_contain_text("Note added.")
+    notes.get_by_label("Note").fill("Sent the offer.")
+    notes.get_by_label("Visible to").select_option(label="Only me")
+    notes.get_by_role("button", name="Add note").click()
+    items = notes.get_by_role("listitem")
+    expect(items).to_have_count(2)
+    expect(items.first).to_contain_text("Sent the offer.")  # newest first
+    expect(items.first).to_contain_text("visible to only the owner")
+    expect(items.nth(1)).to_contain_text("Called: wants the offer by Friday.")
+    expect(page.get_by_role("region", name="History")).to_contain_text(
+        "Note added by huy.nguyenviet@htklabs.com: “Sent the offer.”"
+    )
+
+    # An empty note is refused, in words.
+    notes.get_by_label("Note").fill("   ")
+    notes.get_by_role("button", name="Add note").click()
+    expect(page.get_by_role("alert")).to_contain_text("Note: write something first.")
+
+    page.goto(f"{live_server.url}/tickets/{ticket['record']['code']}/")
+    notes = page.get_by_role("region", name="Notes")
+    notes.get_by_label("Note").fill("Asked finance to re-issue it.")
+    notes.get_by_role("button", name="Add note").click()
+    expect(notes.get_by_role("listitem")).to_contain_text(["Asked finance to re-issue it."])
+    assert contact["status"] == "created"

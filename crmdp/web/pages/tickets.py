@@ -15,12 +15,13 @@ from django.views.decorators.http import require_POST
 from crmdp.deals.models import Deal
 from crmdp.deals.selectors import deal_number, visible_deals
 from crmdp.history.services import Origin
+from crmdp.notes.selectors import ticket_notes
 from crmdp.orgs.models import Membership
 from crmdp.tickets.models import Ticket, TicketStatus
 from crmdp.tickets.selectors import ticket_history, ticket_list, visible_ticket
 from crmdp.tickets.services import ticket_set_status
 from crmdp.web.access import member_view
-from crmdp.web.forms import TicketFilters
+from crmdp.web.forms import NoteForm, TicketFilters
 from crmdp.web.layout import page
 from crmdp.web.pages.related import (
     customer_link,
@@ -28,6 +29,7 @@ from crmdp.web.pages.related import (
     deal_url,
     due_lines,
     is_overdue,
+    note_list,
     resolution_cell,
     scoped_customer,
     status_badge,
@@ -198,6 +200,9 @@ def ticket_detail(request: HttpRequest, membership: Membership, code: str) -> Ht
             "cards": cards,
             "history": list(ticket_history(membership, ticket)),
             "statuses": TicketStatus.choices,
+            "notes": note_list(ticket_notes(membership, ticket)),
+            "note_form": NoteForm(),
+            "note_url": reverse("web:ticket-note-add", args=[ticket.code]),
         },
         section="tickets",
     )
