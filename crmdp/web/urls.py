@@ -6,6 +6,7 @@ from crmdp.web.pages import (
     customers,
     deals,
     listeners,
+    members,
     messages,
     notes,
     org_settings,
@@ -52,9 +53,9 @@ urlpatterns = [
     path("messages/<int:message_id>/", messages.message_detail, name="message"),
     # Settings.
     path("settings/", org_settings.settings_home, name="settings"),
-    path("settings/users/", org_settings.users, name="users"),
-    path("settings/users/<int:member_id>/", org_settings.member_edit, name="member"),
-    path("settings/groups/", org_settings.group_add_page, name="group-add"),
+    path("settings/users/", members.users, name="users"),
+    path("settings/users/<int:member_id>/", members.member_edit, name="member"),
+    path("settings/groups/", members.group_add_page, name="group-add"),
     path("settings/catalogs/<slug:slug>/", org_settings.catalog_page, name="catalog"),
     path(
         "settings/catalogs/<slug:slug>/<int:item_id>/",
