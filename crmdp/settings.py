@@ -193,6 +193,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # One id per request, in the answer's X-Request-Id and in the log (crmdp/lib/request_ids.py).
+    "crmdp.lib.request_ids.RequestIdMiddleware",
     # Every answer, whoever makes it, carries the Content-Security-Policy (crmdp/web/csp.py).
     "crmdp.web.csp.ContentSecurityPolicyMiddleware",
     # Health probes first: answered whatever the Host header (see crmdp/web/health.py).
@@ -307,6 +309,7 @@ LOGGING = {
     "filters": {
         "redact_tokens": {"()": "crmdp.listeners.redaction.RedactListenerTokens"},
         "one_line": {"()": "crmdp.web.logs.OneLine"},
+        "request_id": {"()": "crmdp.lib.request_ids.RequestIdInLog"},
     },
     "handlers": {
         "console": {
@@ -318,7 +321,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
         # Django logs every 4xx with its path; listener paths carry the secret token.
-        "django.request": {"level": "ERROR"},
+        "django.request": {"level": "ERROR", "filters": ["request_id"]},
         "django.server": {"level": "ERROR"},
         # A bad Host header: one short line, no traceback (crmdp/web/logs.py).
         "django.security.DisallowedHost": {"filters": ["one_line"]},

@@ -26,7 +26,7 @@ from crmdp.customers.services import Linked, customer_add, customer_update, spac
 from crmdp.deals.reading import read_deal
 from crmdp.deals.services import deal_save
 from crmdp.history.services import Writer
-from crmdp.lib.issues import Notes, fail, join_path
+from crmdp.lib.issues import Warnings, fail, join_path
 from crmdp.lib.values import read_phone
 from crmdp.listeners import schemas
 from crmdp.listeners.results import Outcome, RecordRef, customer_ref
@@ -46,12 +46,12 @@ class Action(ABC):
 
     schema: ClassVar[type[schemas.Payload]]
 
-    def __init__(self, raw: Any, directory: OrgDirectory, path: str, notes: Notes) -> None:
+    def __init__(self, raw: Any, directory: OrgDirectory, path: str, warnings: Warnings) -> None:
         self.path = path
-        self.read(schemas.read_payload(self.schema, raw, path, notes), directory, notes)
+        self.read(schemas.read_payload(self.schema, raw, path, warnings), directory, warnings)
 
     @abstractmethod
-    def read(self, payload: Any, directory: OrgDirectory, notes: Notes) -> None: ...
+    def read(self, payload: Any, directory: OrgDirectory, warnings: Warnings) -> None: ...
 
     def lock_keys(self) -> list[str]:
         """The `space|key` identity keys whose records this action may create or change."""
@@ -116,19 +116,19 @@ class _CustomerAction(Action):
     record_type: ClassVar[str]  # "contact" or "lead": what the action is for
     updating: ClassVar[bool]
 
-    def read(self, payload: Any, directory: OrgDirectory, notes: Notes) -> None:
+    def read(self, payload: Any, directory: OrgDirectory, warnings: Warnings) -> None:
         self.lead = self.record_type == "lead"  # may be settled otherwise by a customerId
         self.data = read_customer(
             payload,
             record_type=self.fields_of(payload),
             directory=directory,
             path=self.path,
-            notes=notes,
+            warnings=warnings,
             updating=self.updating,
         )
         company = getattr(payload, "company_contact", None)
         if company is not None:
-            self.data.company = read_company(company, directory, self.path, notes)
+            self.data.company = read_company(company, directory, self.path, warnings)
 
     def fields_of(self, payload: Any) -> str:
         """Whose custom fields the payload's `cusFields` name: "contact" or "lead"."""
@@ -146,18 +146,18 @@ class _CustomerAction(Action):
 class _AddAction(_CustomerAction):
     updating = False
 
-    def read(self, payload: Any, directory: OrgDirectory, notes: Notes) -> None:
-        super().read(payload, directory, notes)
+    def read(self, payload: Any, directory: OrgDirectory, warnings: Warnings) -> None:
+        super().read(payload, directory, warnings)
         data, action = self.data, f"add-{self.record_type}"
         # Known fields that do not apply to adding: warned about, never silently dropped.
         if data.code:
-            notes.warn(
+            warnings.warn(
                 join_path(self.path, "customerId"),
                 f"{action} creates a record, which gets its own code; "
                 f"to change {data.code.strip().upper()}, use update-{self.record_type}; ignored",
             )
             data.code = None
-        _warn_other_space(payload, action, self.lead, self.path, notes)
+        _warn_other_space(payload, action, self.lead, self.path, warnings)
 
     @property
     def needs_customer_rows(self) -> bool:
@@ -173,24 +173,24 @@ class _AddAction(_CustomerAction):
         return customer_outcome(customer_add(w, self.data, self.kind))
 
 
-def _warn_other_space(payload: Any, action: str, lead: bool, path: str, notes: Notes) -> None:
+def _warn_other_space(payload: Any, action: str, lead: bool, path: str, warnings: Warnings) -> None:
     """`contactType: "lead"` on a contact action, or `"customer"` (or `type` 1) on a
     lead action: the action decides, with a warning."""
     said = (payload.contact_type or "").strip().lower()
     if lead and said in ("customer", "contact", "account"):
-        notes.warn(
+        warnings.warn(
             join_path(path, "contactType"),
             f"{action} is for leads; contactType {payload.contact_type!r} is ignored "
             "(add-contact and update-contact are for contacts and accounts)",
         )
     elif not lead and said == "lead":
-        notes.warn(
+        warnings.warn(
             join_path(path, "contactType"),
             f"{action} is for contacts and accounts; contactType 'lead' is ignored "
             "(add-lead and update-lead are for leads)",
         )
     if lead and payload.record_type == 1:
-        notes.warn(
+        warnings.warn(
             join_path(path, "type"),
             f"{action} is for leads, which have no accounts; type 1 is ignored",
         )
@@ -209,8 +209,8 @@ class AddLead(_AddAction):
 class _UpdateAction(_CustomerAction):
     updating = True
 
-    def read(self, payload: Any, directory: OrgDirectory, notes: Notes) -> None:
-        super().read(payload, directory, notes)
+    def read(self, payload: Any, directory: OrgDirectory, warnings: Warnings) -> None:
+        super().read(payload, directory, warnings)
         data, action = self.data, f"update-{self.record_type}"
         if not (data.code or data.contact_id or data.passport or data.emails or data.phones):
             raise fail(
@@ -223,12 +223,12 @@ class _UpdateAction(_CustomerAction):
             data,
             lead=self.lead,
             declared=f"it is the record updated, though {action} is for {wanted}",
-            notes=notes,
+            warnings=warnings,
         )
         if kind_of_code(data.code) is None:  # the code, when there is one, has warned
-            _warn_other_space(payload, action, self.lead, self.path, notes)
+            _warn_other_space(payload, action, self.lead, self.path, warnings)
         if data.company_lead is not None and not self.lead:
-            notes.warn(
+            warnings.warn(
                 join_path(self.path, "companyLead"),
                 "companyLead is a lead's company; this record is not a lead; ignored",
             )
@@ -273,7 +273,7 @@ class UpdateLead(_UpdateAction):
 
 
 def _catalog_entry(
-    directory: OrgDirectory, kind: str, name: str | None, path: str, notes: Notes
+    directory: OrgDirectory, kind: str, name: str | None, path: str, warnings: Warnings
 ) -> CatalogItem | None:
     """A catalog entry the data names; an unknown name is skipped with a warning."""
     if not name:
@@ -281,16 +281,18 @@ def _catalog_entry(
     item = directory.catalog(kind, name)
     if item is None:
         known = ", ".join(directory.catalog_names(kind)) or "none defined"
-        notes.warn(path, f"no {CatalogKind(kind).label} named {name!r} (known: {known}); skipped")
+        warnings.warn(
+            path, f"no {CatalogKind(kind).label} named {name!r} (known: {known}); skipped"
+        )
     return item
 
 
-def _deal_id(value: str | None, path: str, notes: Notes) -> int | None:
+def _deal_id(value: str | None, path: str, warnings: Warnings) -> int | None:
     if value is None:
         return None
     if value.isdecimal() and len(value) < 19:
         return int(value)
-    notes.warn(path, f"{value!r} is not a dealId (a number); ignored")
+    warnings.warn(path, f"{value!r} is not a dealId (a number); ignored")
     return None
 
 
@@ -303,8 +305,8 @@ def _customer_related(linked: Linked) -> RecordRef:
 class AddDeal(Action):
     schema = schemas.AddDeal
 
-    def read(self, payload: Any, directory: OrgDirectory, notes: Notes) -> None:
-        self.data = read_deal(payload, directory, self.path, notes)
+    def read(self, payload: Any, directory: OrgDirectory, warnings: Warnings) -> None:
+        self.data = read_deal(payload, directory, self.path, warnings)
 
     def may_number(self, keys: KeyIndex) -> bool:
         return True
@@ -340,7 +342,7 @@ _CUSTOMER_KEYS = ("customer_id", "contact_id", "contact_type", "passport", "emai
 class AddNote(Action):
     schema = schemas.AddNote
 
-    def read(self, payload: Any, directory: OrgDirectory, notes: Notes) -> None:
+    def read(self, payload: Any, directory: OrgDirectory, warnings: Warnings) -> None:
         model = (payload.model or "contact").lower()
         if model not in ("contact", "deal"):
             raise fail(join_path(self.path, "model"), "must be contact (the default) or deal")
@@ -352,14 +354,18 @@ class AddNote(Action):
                 payload.permit.users,
                 directory,
                 join_path(self.path, "permit"),
-                notes,
+                warnings,
                 updating=False,
             )
             if payload.permit
             else Permit()
         )
         channel = _catalog_entry(
-            directory, CatalogKind.CHANNEL, payload.channel, join_path(self.path, "channel"), notes
+            directory,
+            CatalogKind.CHANNEL,
+            payload.channel,
+            join_path(self.path, "channel"),
+            warnings,
         )
         self.note = NoteInput(payload.body, permit, channel, payload.tag or [])
         if model == "deal":
@@ -374,18 +380,20 @@ class AddNote(Action):
                 payload.name,
             )
             if payload.tag:
-                notes.warn(join_path(self.path, "tag"), "tags are added to customers only; ignored")
+                warnings.warn(
+                    join_path(self.path, "tag"), "tags are added to customers only; ignored"
+                )
             self.note.tags = []
             for key in _CUSTOMER_KEYS:
                 if getattr(payload, key) is not None:
-                    notes.warn(
+                    warnings.warn(
                         join_path(self.path, schemas.AddNote.model_fields[key].alias or key),
                         'finds a customer, and this note is for a deal ("model": "deal"); ignored',
                     )
             return
         for key, field in (("deal_id", "dealId"), ("name", "name")):
             if getattr(payload, key) is not None:
-                notes.warn(
+                warnings.warn(
                     join_path(self.path, field),
                     'finds a deal, and this note is for a customer (set "model": "deal" '
                     "for a deal's note); ignored",
@@ -393,14 +401,14 @@ class AddNote(Action):
         self.who = read_lookup(
             path=self.path,
             directory=directory,
-            notes=notes,
+            warnings=warnings,
             code=payload.customer_id,
             contact_id=payload.contact_id,
             passport=payload.passport,
             email=payload.email,
             phone=payload.phone,
         )
-        self.lead = lead_meant(self.who, payload.contact_type, notes)
+        self.lead = lead_meant(self.who, payload.contact_type, warnings)
         who = self.who
         if not (who.code or who.contact_id or who.passport or who.emails or who.phones):
             raise fail(
@@ -426,16 +434,16 @@ class AddNote(Action):
 class AddTicket(Action):
     schema = schemas.AddTicket
 
-    def read(self, payload: Any, directory: OrgDirectory, notes: Notes) -> None:
+    def read(self, payload: Any, directory: OrgDirectory, warnings: Warnings) -> None:
         path = self.path
         group = directory.group(payload.group_name) if payload.group_name else None
         if payload.group_name and group is None:
-            notes.warn(
+            warnings.warn(
                 join_path(path, "groupName"), f"no group named {payload.group_name!r}; skipped"
             )
         custom = (
             read_custom_fields(
-                payload.cus_fields, "ticket", directory, join_path(path, "cusFields"), notes
+                payload.cus_fields, "ticket", directory, join_path(path, "cusFields"), warnings
             )
             if payload.cus_fields
             else {}
@@ -443,7 +451,7 @@ class AddTicket(Action):
         customer = read_lookup(
             path=path,
             directory=directory,
-            notes=notes,
+            warnings=warnings,
             code=payload.customer_id,
             contact_id=payload.contact_id,
             passport=payload.passport,
@@ -455,15 +463,19 @@ class AddTicket(Action):
             path=path,
             body=payload.body,
             title=payload.title,
-            lead=lead_meant(customer, payload.contact_type, notes),
+            lead=lead_meant(customer, payload.contact_type, warnings),
             customer=customer,
-            deal_id=_deal_id(payload.deal_id, join_path(path, "dealId"), notes),
+            deal_id=_deal_id(payload.deal_id, join_path(path, "dealId"), warnings),
             group=group,
             sla=_catalog_entry(
-                directory, CatalogKind.SLA, payload.sla_name, join_path(path, "slaName"), notes
+                directory, CatalogKind.SLA, payload.sla_name, join_path(path, "slaName"), warnings
             ),
             channel=_catalog_entry(
-                directory, CatalogKind.CHANNEL, payload.channel, join_path(path, "channel"), notes
+                directory,
+                CatalogKind.CHANNEL,
+                payload.channel,
+                join_path(path, "channel"),
+                warnings,
             ),
             tags=payload.tag or [],
             custom_fields=custom,
@@ -488,7 +500,7 @@ class AddTicket(Action):
 class SendSms(Action):
     schema = schemas.SendSms
 
-    def read(self, payload: Any, directory: OrgDirectory, notes: Notes) -> None:
+    def read(self, payload: Any, directory: OrgDirectory, warnings: Warnings) -> None:
         self.content: str = payload.content
         self.code: str | None = payload.customer_id
         self.phones = []
@@ -501,7 +513,7 @@ class SendSms(Action):
             phone = read_phone(raw, directory.org.phone_region)
             if phone.problem or not phone.value.e164:
                 problem = phone.problem or "not a valid phone number"
-                notes.warn(join_path(self.path, "phones", index), f"{problem}; not sent")
+                warnings.warn(join_path(self.path, "phones", index), f"{problem}; not sent")
             else:
                 self.phones.append(phone.value)
         if not self.phones and not self.code:
@@ -513,10 +525,10 @@ class SendSms(Action):
             where = join_path(self.path, "customerId")
             customer = customer_by_code(w.org.id, self.code)
             if customer is None and not phones:
-                w.notes.warn(where, f"no customer has the code {self.code.strip().upper()}")
+                w.warnings.warn(where, f"no customer has the code {self.code.strip().upper()}")
                 return Outcome("not_found")
             if customer is None:
-                w.notes.warn(
+                w.warnings.warn(
                     where,
                     f"no customer has the code {self.code.strip().upper()}; "
                     "sent to the phones given only",

@@ -32,7 +32,7 @@ from crmdp.customers.numbering import NewCustomers
 from crmdp.history.models import HistoryEntry
 from crmdp.history.services import HistoryBuffer, Origin, Writer
 from crmdp.lib import signatures
-from crmdp.lib.issues import ActionFailed, Invalid, Issue, Notes, join_path
+from crmdp.lib.issues import ActionFailed, Invalid, Issue, Warnings, join_path
 from crmdp.lib.jsonbody import BodyError, parse_json
 from crmdp.lib.netaddr import in_networks, parse_address, parse_networks
 from crmdp.listeners.actions import ACTIONS, Action
@@ -113,7 +113,7 @@ class _Planned:
 
     index: int
     action_type: str | None
-    notes: Notes
+    warnings: Warnings
     action: Action | None = None
     failure: ActionFailed | None = None
 
@@ -377,10 +377,10 @@ def _check_work(items: list[Any]) -> None:
 
 def _plan(index: int, item: Any, directory: OrgDirectory) -> _Planned:
     path = f"data[{index}]"
-    notes = Notes()
+    warnings = Warnings()
     if not isinstance(item, dict):
         failure = ActionFailed(Issue(path, "must be an object with actionType and data"))
-        return _Planned(index, None, notes, failure=failure)
+        return _Planned(index, None, warnings, failure=failure)
     action_type = item.get("actionType")
     if not isinstance(action_type, str) or action_type.strip() not in ACTIONS:
         message = (
@@ -390,22 +390,24 @@ def _plan(index: int, item: Any, directory: OrgDirectory) -> _Planned:
         )
         failure = ActionFailed(Issue(join_path(path, "actionType"), message))
         return _Planned(
-            index, action_type if isinstance(action_type, str) else None, notes, failure=failure
+            index, action_type if isinstance(action_type, str) else None, warnings, failure=failure
         )
     action_type = action_type.strip()
     for key in item.keys() - _ENVELOPE_KEYS:
-        notes.warn(join_path(path, key), "unknown field; ignored")
+        warnings.warn(join_path(path, key), "unknown field; ignored")
     try:
-        action = ACTIONS[action_type](item.get("data"), directory, join_path(path, "data"), notes)
+        action = ACTIONS[action_type](
+            item.get("data"), directory, join_path(path, "data"), warnings
+        )
     except ActionFailed as failure:
-        return _Planned(index, action_type, notes, failure=failure)
+        return _Planned(index, action_type, warnings, failure=failure)
     except _ODD_VALUE as exc:
         # A value no reader foresaw (an overflow, a date past 9999): this action's
         # error, not a 500 for the whole request.
         log.warning("%s (%s): a value could not be read: %r", path, action_type, exc)
         odd = ActionFailed(Issue(join_path(path, "data"), "a value is out of range"))
-        return _Planned(index, action_type, notes, failure=odd)
-    return _Planned(index, action_type, notes, action=action)
+        return _Planned(index, action_type, warnings, failure=odd)
+    return _Planned(index, action_type, warnings, action=action)
 
 
 def _run(
@@ -524,17 +526,17 @@ class _Batch:
         return execute(sql, *rest)
 
     def execute(self, plan: _Planned) -> dict[str, Any]:
-        notes = Notes(list(plan.notes.warnings))
+        warnings = Warnings(list(plan.warnings))
         if plan.action is None:
             assert plan.failure is not None
             return action_result(
-                plan.index, plan.action_type, Outcome("error"), notes.warnings, plan.failure.issues
+                plan.index, plan.action_type, Outcome("error"), warnings, plan.failure.issues
             )
         writer = Writer(
             self.origin,
             self.directory,
             HistoryBuffer(self.origin),
-            notes,
+            warnings,
             self.keys,
             self.new_customers,
             self.numbers,
@@ -567,15 +569,13 @@ class _Batch:
                 raise _NeedsSavepoints
             self.keys.action_failed()
             self.numbers.action_failed()
-            return action_result(
-                plan.index, plan.action_type, Outcome("error"), notes.warnings, issues
-            )
+            return action_result(plan.index, plan.action_type, Outcome("error"), warnings, issues)
         self.keys.action_done()
         self.numbers.action_done()
         self.new_customers.add(writer.created)
         self.history += writer.history.entries
         self.outbox += writer.outbox
-        return action_result(plan.index, plan.action_type, outcome, notes.warnings)
+        return action_result(plan.index, plan.action_type, outcome, warnings)
 
     def flush(self) -> None:
         self.new_customers.flush()

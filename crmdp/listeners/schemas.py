@@ -22,7 +22,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from crmdp.lib.issues import ActionFailed, Issue, Notes, join_path
+from crmdp.lib.issues import ActionFailed, Issue, Warnings, join_path
 from crmdp.lib.values import read_tags
 
 # -- lenient scalar types ---------------------------------------------------------------
@@ -394,7 +394,7 @@ class SendSms(Payload):
 # -- reading a payload ----------------------------------------------------------------
 
 
-def read_payload(model: type[Model], raw: Any, path: str, notes: Notes) -> Model:
+def read_payload(model: type[Model], raw: Any, path: str, warnings: Warnings) -> Model:
     """Validate `raw` against `model`; drop what is unreadable, with a warning each.
 
     Raises ActionFailed when `raw` is not an object or a required field is missing.
@@ -414,7 +414,7 @@ def read_payload(model: type[Model], raw: Any, path: str, notes: Notes) -> Model
                 data = copy.deepcopy(raw)
             for error in exc.errors():
                 location = tuple(error["loc"])
-                notes.warn(join_path(path, *location), f"{_reason(error)}; ignored")
+                warnings.warn(join_path(path, *location), f"{_reason(error)}; ignored")
                 _drop(data, location)
     if payload is None:
         raise ActionFailed(Issue(path, "could not be read"))
@@ -425,7 +425,7 @@ def read_payload(model: type[Model], raw: Any, path: str, notes: Notes) -> Model
     ]
     if missing:
         raise ActionFailed(*missing)
-    _report_unknown_keys(payload, path, notes)
+    _report_unknown_keys(payload, path, warnings)
     return payload
 
 
@@ -454,21 +454,21 @@ def _alias(model: type[BaseModel], name: str) -> str:
     return field.alias or name
 
 
-def _report_unknown_keys(payload: BaseModel, path: str, notes: Notes) -> None:
+def _report_unknown_keys(payload: BaseModel, path: str, warnings: Warnings) -> None:
     ignored = getattr(payload, "IGNORED", {})
     for key in payload.model_extra or {}:
         if key in ignored:
-            notes.warn(join_path(path, key), f"ignored: {ignored[key]}")
+            warnings.warn(join_path(path, key), f"ignored: {ignored[key]}")
         else:
-            notes.warn(join_path(path, key), "unknown field; ignored")
+            warnings.warn(join_path(path, key), "unknown field; ignored")
     for name, field in type(payload).model_fields.items():
         value = getattr(payload, name)
         # Paths are joined only for nested objects: most fields are plain values,
         # and a batch reads thousands of them.
         if isinstance(value, BaseModel):
-            _report_unknown_keys(value, join_path(path, field.alias or name), notes)
+            _report_unknown_keys(value, join_path(path, field.alias or name), warnings)
         elif isinstance(value, list):
             for index, item in enumerate(value):
                 if isinstance(item, BaseModel):
                     where = join_path(path, field.alias or name, index)
-                    _report_unknown_keys(item, where, notes)
+                    _report_unknown_keys(item, where, warnings)
