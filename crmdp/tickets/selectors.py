@@ -97,7 +97,14 @@ def visible_ticket(membership: Membership, code: str) -> Ticket | None:
     return (
         visible_tickets(membership)
         .select_related(
-            "customer", "deal", "group", "sla", "channel", "owner", "created_by_listener"
+            "customer",
+            "deal",
+            "group",
+            "sla",
+            "channel",
+            "owner",
+            "assignee",
+            "created_by_listener",
         )
         .filter(number=number)
         .first()

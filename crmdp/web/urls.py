@@ -46,6 +46,7 @@ urlpatterns = [
     path("tickets/<str:code>/", tickets.ticket_detail, name="ticket"),
     path("tickets/<str:code>/status/", tickets.ticket_status_page, name="ticket_status"),
     path("tickets/<str:code>/notes/", notes.ticket_note_add, name="ticket-note-add"),
+    path("tickets/<str:code>/assign/", tickets.ticket_assign_page, name="ticket-assign"),
     # A note opens on its customer's or deal's page.
     path("notes/<int:note_id>/", notes.note_page, name="note"),
     # The outbox, for owners and admins.
