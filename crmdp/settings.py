@@ -261,6 +261,11 @@ CRMDP_MAX_ACTIONS = env_int("CRMDP_MAX_ACTIONS", 500)
 CRMDP_MAX_DEPTH = env_int("CRMDP_MAX_DEPTH", 32)
 CRMDP_MAX_STRING_LENGTH = env_int("CRMDP_MAX_STRING_LENGTH", 65536)
 CRMDP_MAX_LIST_ITEMS = env_int("CRMDP_MAX_LIST_ITEMS", 1000)
+# Listener formats (crmdp.listeners.formats): what a tenant's form post or field map
+# may hold.
+CRMDP_FORM_MAX_FIELDS = env_int("CRMDP_FORM_MAX_FIELDS", 100)
+CRMDP_MAP_MAX_ENTRIES = env_int("CRMDP_MAP_MAX_ENTRIES", 50)
+CRMDP_MAP_MAX_PATH_DEPTH = env_int("CRMDP_MAP_MAX_PATH_DEPTH", 16)
 # Requests to unknown listener tokens a client address may make per minute (each
 # web process counts its own) before it gets 429s: scanning for tokens is stopped.
 CRMDP_UNKNOWN_TOKEN_LIMIT = env_int("CRMDP_UNKNOWN_TOKEN_LIMIT", 30)

@@ -60,6 +60,7 @@ class CustomerInput:
     permit: Permit | None = None
     company: CustomerInput | None = None
     company_lead: str | None = None
+    attribution: dict[str, str] = field(default_factory=dict)  # kept on a new record
 
     def given_scalars(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in SCALARS if getattr(self, name) is not None}
@@ -150,6 +151,7 @@ def read_customer(
         contact_id=data.contact_id,
         tags=data.tag or None,
         company_lead=getattr(data, "company_lead", None),
+        attribution=data.attribution or {},
     )
     _drop_overlong(result, warnings)
     if data.date_of_birth is not None:

@@ -134,6 +134,7 @@ def customer_create(
         # The default tag only when the data carries no tag of its own (SPEC §2).
         tags=data.tags if data.tags is not None else default_tags,
         custom_fields=data.custom_fields,
+        attribution=data.attribution,
         source_id=source_id,
         owner=w.origin.actor,
         permit_status=permit.status,

@@ -14,7 +14,7 @@ import math
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -36,11 +36,13 @@ from crmdp.lib.issues import ActionFailed, Invalid, Issue, Warnings, join_path
 from crmdp.lib.jsonbody import BodyError, parse_json
 from crmdp.lib.netaddr import in_networks, parse_address, parse_networks
 from crmdp.listeners.actions import ACTIONS, Action
-from crmdp.listeners.models import Delivery, IdempotencyRecord, Listener
+from crmdp.listeners.formats import FORMATS
+from crmdp.listeners.formats import submission as formats
+from crmdp.listeners.models import Delivery, Format, IdempotencyRecord, Listener
 from crmdp.listeners.results import Outcome, action_result, error_body
 from crmdp.messaging.models import Message
 from crmdp.orgs.directory import OrgDirectory, active_member
-from crmdp.orgs.models import User
+from crmdp.orgs.models import Membership, Role, User
 from crmdp.orgs.numbering import Numbers
 
 log = logging.getLogger(__name__)
@@ -75,6 +77,8 @@ class Inbound:
     webhook_timestamp: str | None = None
     webhook_signature: str | None = None
     replay_of: Delivery | None = None  # set when an admin replays a stored delivery
+    # Every header (case-insensitive), for the formats whose senders sign in one.
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -82,6 +86,7 @@ class Reply:
     status: int
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
+    redirect: str | None = None  # form posts: where a browser goes next
 
 
 class Rejected(Exception):
@@ -124,6 +129,8 @@ def receive(listener: Listener, inbound: Inbound) -> Reply:
     request_id = uuid.uuid4()
     body = b""
     sender = ""
+    redirect: str | None = None
+    spam = False
     try:
         try:
             _check_source(listener, inbound.source_ip)
@@ -137,8 +144,15 @@ def receive(listener: Listener, inbound: Inbound) -> Reply:
         key = _idempotency_key(listener, inbound)
         body = _read_body(inbound)
         _check_signature(listener, inbound, body)
-        document = _parse(body)
-        sender, items = _read_envelope(document)
+        if listener.format == Format.ACTIONS:
+            sender, items = _read_envelope(_parse(body))
+        else:
+            submission = _read_format(listener, inbound, body)
+            sender, items = submission.sender or _owner_email(listener), submission.items
+            redirect = submission.redirect
+            if inbound.replay_of is None:  # a replay is run again, as in `actions`
+                key = key or _checked_key(submission.idempotency_key, "the sender's own id")
+            spam = submission.spam
         _check_work(items)
         user = active_member(listener.org, sender)
         if user is None:
@@ -150,6 +164,12 @@ def receive(listener: Listener, inbound: Inbound) -> Reply:
             )
         if key:
             _check_repeat(listener, key, body)
+        if spam:
+            # Answered as a success, so that the bot learns nothing; nothing is run.
+            reply = Reply(200, {"requestId": str(request_id), "results": []}, redirect=redirect)
+            with transaction.atomic():
+                _save_delivery(listener, inbound, request_id, body, user, reply, started, spam=True)
+            return reply
     except Rejected as rejected:
         reply = rejected.reply
         reply.body["requestId"] = str(request_id)
@@ -163,7 +183,9 @@ def receive(listener: Listener, inbound: Inbound) -> Reply:
         return replayed.reply
     origin = Origin(org=listener.org, actor=user, listener=listener, request_id=request_id)
     try:
-        return _run(listener, origin, inbound, body, items, started)
+        reply = _run(listener, origin, inbound, body, items, key, started)
+        reply.redirect = redirect
+        return reply
     except Exception as exc:
         if isinstance(exc, CONNECTION_ERRORS) and not database_answers():
             raise  # an outage: answered 503 (crmdp/web/outage.py); nothing to log it in
@@ -219,6 +241,50 @@ def _check_signature(listener: Listener, inbound: Inbound, body: bytes) -> None:
         )
     except signatures.SignatureProblem as problem:
         raise Rejected(401, "invalid_signature", str(problem)) from None
+
+
+def _read_format(listener: Listener, inbound: Inbound, body: bytes) -> formats.Submission:
+    request = formats.Request(
+        listener=listener,
+        body=body,
+        content_type=inbound.content_type,
+        headers=inbound.headers,
+        replay=inbound.replay_of is not None and inbound.replay_of.status == 200,
+    )
+    try:
+        return FORMATS[listener.format](request)
+    except formats.Refused as refused:
+        raise Rejected(refused.status, refused.code, refused.message, *refused.details) from None
+
+
+def _owner_email(listener: Listener) -> str:
+    """Who owns what a form-like sender creates (such senders name no senderUser):
+    the user who created the listener while they are an active member, else the
+    org's first owner."""
+    if listener.created_by is not None:
+        creator = active_member(listener.org, listener.created_by.email)
+        if creator is not None:
+            return creator.email
+    owner = (
+        Membership.objects.filter(
+            org_id=listener.org_id, role=Role.OWNER, is_active=True, user__is_active=True
+        )
+        .order_by("id")
+        .values_list("user__email", flat=True)
+        .first()
+    )
+    return owner or ""
+
+
+def _checked_key(key: str | None, what: str) -> str | None:
+    key = (key or "").strip()
+    if not key:
+        return None
+    if len(key) > 200 or not key.isprintable() or not key.isascii():
+        raise Rejected(
+            400, "invalid_idempotency_key", f"{what} must be at most 200 printable ASCII characters"
+        )
+    return key
 
 
 def _idempotency_key(listener: Listener, inbound: Inbound) -> str | None:
@@ -378,6 +444,9 @@ def _check_work(items: list[Any]) -> None:
 def _plan(index: int, item: Any, directory: OrgDirectory) -> _Planned:
     path = f"data[{index}]"
     warnings = Warnings()
+    if isinstance(item, formats.Unreadable):  # a format could not build this action
+        issues = [Issue(join_path(path, issue.field), issue.message) for issue in item.issues]
+        return _Planned(index, item.action_type, warnings, failure=ActionFailed(*issues))
     if not isinstance(item, dict):
         failure = ActionFailed(Issue(path, "must be an object with actionType and data"))
         return _Planned(index, None, warnings, failure=failure)
@@ -416,6 +485,7 @@ def _run(
     inbound: Inbound,
     body: bytes,
     items: list[Any],
+    idempotency_key: str | None,
     started: float,
 ) -> Reply:
     directory = OrgDirectory(listener.org)
@@ -423,7 +493,6 @@ def _run(
     planned = [_plan(index, item, directory) for index, item in enumerate(items)]
     actions = [plan.action for plan in planned if plan.action]
     locks = [key for action in actions for key in action.lock_keys()]
-    idempotency_key = _idempotency_key(listener, inbound)
     attempt, savepoints = 1, False
     while True:
         try:
@@ -639,6 +708,7 @@ def _save_delivery(
     started: float,
     outcomes: Counter[str] | None = None,
     body_size: int | None = None,
+    spam: bool = False,
 ) -> Delivery:
     delivery = rows.build(
         Delivery,
@@ -658,6 +728,8 @@ def _save_delivery(
         received_at=timezone.now() - timedelta(seconds=time.monotonic() - started),
         duration_ms=round((time.monotonic() - started) * 1000, 3),
         replay_of=inbound.replay_of,
+        format=listener.format,
+        spam=spam,
     )
     rows.insert([delivery], return_ids=True)  # the hot path: no query compiler
     return delivery

@@ -5,6 +5,10 @@ The models are strict about shape and lenient about spelling, as SPEC §3-4 ask:
 may stand for a list of one. A value of the wrong shape is dropped with a warning
 naming its field (the rest of the record is kept); a missing required field is the
 only thing that fails an action. Unknown keys are warnings, never errors.
+
+Over 400 lines on purpose: the whole webhook contract, every action's model and
+the lenient types they share, in the order of the vendor guide, so the contract
+is read (and reviewed against SPEC §3) in one place.
 """
 
 from __future__ import annotations
@@ -130,6 +134,38 @@ def _scalar(value: Any) -> Any:
 
 # json_schema_input_type: the OpenAPI document shows what senders may send (numbers
 # as strings, "a, b" tags), not only the stricter shape the values are read into.
+# Attribution (utm_*, click ids, an ad platform's campaign ids): a small flat object.
+ATTRIBUTION_MAX_KEYS = 30
+ATTRIBUTION_MAX_KEY = 64
+ATTRIBUTION_MAX_VALUE = 500
+
+
+def _attribution(value: Any) -> dict[str, str] | None:
+    value = _blank_to_none(value)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValueError('must be an object such as {"utm_source": "google"}')
+    if len(value) > ATTRIBUTION_MAX_KEYS:
+        raise ValueError(f"at most {ATTRIBUTION_MAX_KEYS} keys")
+    read: dict[str, str] = {}
+    for key, item in value.items():
+        if not key.strip() or len(key) > ATTRIBUTION_MAX_KEY:
+            raise ValueError(f"keys are 1 to {ATTRIBUTION_MAX_KEY} characters")
+        if isinstance(item, bool):
+            item = "true" if item else "false"
+        if item is None or item == "":
+            continue
+        if not isinstance(item, str | int | float):
+            raise ValueError(f"{key}: must be a string or a number")
+        text = str(item).strip()
+        if len(text) > ATTRIBUTION_MAX_VALUE:
+            raise ValueError(f"{key}: at most {ATTRIBUTION_MAX_VALUE} characters")
+        if text:
+            read[key.strip()] = text
+    return read or None
+
+
 Text = Annotated[str | None, BeforeValidator(_text, json_schema_input_type=str | float | None)]
 WholeNumber = Annotated[
     int | None, BeforeValidator(_whole_number, json_schema_input_type=int | str | None)
@@ -267,6 +303,10 @@ class CustomerData(Payload):
     tag: Tags = None
     cus_fields: CustomFieldList = None
     permit: Permit = None
+    attribution: Annotated[
+        dict[str, str] | None,
+        BeforeValidator(_attribution, json_schema_input_type=dict[str, str] | None),
+    ] = None
 
     IGNORED = {
         "source": "the source of a new customer is the listener's default source",

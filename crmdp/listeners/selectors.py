@@ -79,8 +79,14 @@ def delivery_outcome(delivery: Delivery) -> str:
 
 
 def stored_actions(delivery: Delivery) -> list[str] | None:
-    """The actionType of each action of a delivery's stored body, in order (what a
-    replay runs again); None when the body is not an envelope a replay could run."""
+    """The actionType of each action a replay runs again, in order; None when the
+    stored body is not a request a replay could run. A body of another format (a
+    form, a vendor's webhook) is read into actions again as it was the first time, so
+    its actions are those of the first run."""
+    if delivery.format != "actions":
+        if not 200 <= delivery.status < 300:
+            return None
+        return [outcome.action_type or "?" for outcome in delivery_outcomes(delivery)]
     try:
         envelope = json.loads(delivery.body_text)
     except ValueError:

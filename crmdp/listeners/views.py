@@ -7,11 +7,13 @@ import re
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from crmdp.lib.netaddr import client_address
 from crmdp.lib.throttle import SlidingLimit
+from crmdp.listeners import browsers
+from crmdp.listeners.models import Format, Listener
 from crmdp.listeners.receiving import Inbound, receive
 from crmdp.listeners.results import error_body
 from crmdp.listeners.selectors import listener_for_token
@@ -25,7 +27,10 @@ _unknown_tokens = SlidingLimit(settings.CRMDP_UNKNOWN_TOKEN_LIMIT)
 
 def _content_type(request: HttpRequest) -> str:
     # Kept in the delivery log: a control character (NUL) would not store on PostgreSQL.
-    return "".join(ch for ch in request.content_type or "" if ch.isprintable())
+    # Whole, parameters included: a multipart body is read by its boundary (and so
+    # is its replay).
+    whole = request.META.get("CONTENT_TYPE") or request.content_type or ""
+    return "".join(ch for ch in whole if ch.isprintable())
 
 
 def _body_reader(request: HttpRequest) -> Callable[[int], bytes]:
@@ -46,28 +51,30 @@ def _declared_length(request: HttpRequest) -> int | None:
 
 
 @csrf_exempt  # senders are machines with a secret URL, not browsers with a session
-def listener_inbound(request: HttpRequest, token: str) -> JsonResponse:
+def listener_inbound(request: HttpRequest, token: str) -> HttpResponse:
+    if request.method == "OPTIONS":
+        return browsers.preflight(request, _listener_or_none(token))
     if request.method != "POST":
-        response = JsonResponse(
+        refused = JsonResponse(
             error_body("method_not_allowed", "listeners accept POST only"), status=405
         )
-        response["Allow"] = "POST"
-        return response
+        refused["Allow"] = "POST"
+        return refused
     source_ip = client_address(
         request.META.get("REMOTE_ADDR", ""),
         request.META.get("HTTP_X_FORWARDED_FOR"),
         settings.TRUSTED_PROXIES,
     )
-    listener = listener_for_token(token) if _TOKEN_SHAPE.fullmatch(token) else None
+    listener = _listener_or_none(token)
     if listener is None:  # unknown and disabled alike: no hint that it exists
         wait = _unknown_tokens.hit(source_ip)
         if wait:
             # Someone is trying tokens: slow them down (per web process).
-            response = JsonResponse(
+            slowed = JsonResponse(
                 error_body("rate_limited", "too many requests to unknown listeners"), status=429
             )
-            response["Retry-After"] = str(math.ceil(wait))
-            return response
+            slowed["Retry-After"] = str(math.ceil(wait))
+            return slowed
         return JsonResponse(_NOT_FOUND, status=404)
     inbound = Inbound(
         source_ip=source_ip,
@@ -78,11 +85,22 @@ def listener_inbound(request: HttpRequest, token: str) -> JsonResponse:
         webhook_id=request.headers.get("webhook-id"),
         webhook_timestamp=request.headers.get("webhook-timestamp"),
         webhook_signature=request.headers.get("webhook-signature"),
+        headers=request.headers,
     )
     reply = receive(listener, inbound)
-    response = JsonResponse(
-        reply.body, status=reply.status, json_dumps_params={"ensure_ascii": False}
-    )
+    response: HttpResponse
+    if listener.format == Format.FORM and browsers.wants_html(request):
+        response = browsers.page_for(reply)
+    else:
+        response = JsonResponse(
+            reply.body, status=reply.status, json_dumps_params={"ensure_ascii": False}
+        )
     for name, value in reply.headers.items():
         response[name] = value
+    if listener.format == Format.FORM:
+        browsers.allow_origin(request, listener, response)
     return response
+
+
+def _listener_or_none(token: str) -> Listener | None:
+    return listener_for_token(token) if _TOKEN_SHAPE.fullmatch(token) else None
