@@ -5,6 +5,9 @@ and messages apply)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -12,7 +15,7 @@ from crmdp.customers.models import Customer
 from crmdp.deals.models import Deal
 from crmdp.history.services import HistoryBuffer, Origin
 from crmdp.notes.models import Note
-from crmdp.orgs.models import CatalogItem, Membership
+from crmdp.orgs.models import CatalogItem, Membership, User, UserGroup
 from crmdp.orgs.permits import Permit
 from crmdp.tickets.models import Ticket
 
@@ -89,3 +92,46 @@ def note_add(
 def _excerpt(text: str, length: int = 80) -> str:
     text = " ".join(text.split())
     return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def ticket_set_group(*, membership: Membership, ticket: Ticket, group: UserGroup | None) -> bool:
+    """Give a ticket to a group of its org (or to none), with a history line."""
+    if group is not None and group.org_id != ticket.org_id:
+        raise ValueError("not a group of the ticket's org")
+    return _ticket_change(membership, ticket, "group", "Group", group, lambda g: g.name)
+
+
+def ticket_set_assignee(*, membership: Membership, ticket: Ticket, assignee: User | None) -> bool:
+    """Give a ticket to a member of its org (or to nobody), with a history line."""
+    if assignee is not None and not assignee.memberships.filter(org_id=ticket.org_id).exists():
+        raise ValueError("not a member of the ticket's org")
+    return _ticket_change(membership, ticket, "assignee", "Assignee", assignee, lambda u: u.email)
+
+
+def _ticket_change(
+    membership: Membership,
+    ticket: Ticket,
+    attribute: str,
+    label: str,
+    value: Any,
+    shown: Callable[[Any], str],
+) -> bool:
+    origin = origin_of(membership)
+    with transaction.atomic():
+        current = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related(attribute)
+            .get(id=ticket.id, org_id=membership.org_id)
+        )
+        old = getattr(current, attribute)
+        if old == value:
+            return False
+        setattr(current, attribute, value)
+        current.save(update_fields=[attribute])
+        history = HistoryBuffer(origin)
+        before = shown(old) if old is not None else "(none)"
+        after = shown(value) if value is not None else "(none)"
+        history.add(f"{label}: {before} → {after}, by {origin.describe()}.", ticket=current)
+        history.flush()
+    setattr(ticket, attribute, value)
+    return True

@@ -333,3 +333,33 @@ class NoteForm(forms.Form):
 
     def permit(self) -> Permit:
         return Permit(int(self.cleaned_data["visible_to"]))
+
+
+class MemberChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.email)
+
+
+class TicketAssignForm(forms.Form):
+    """Who works on a ticket: a member of the org, and a group of it."""
+
+    assignee = MemberChoice(
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="Nobody",
+        error_messages={"invalid_choice": "choose an active member of this organisation."},
+    )
+    group = GroupChoice(
+        queryset=UserGroup.objects.none(),
+        required=False,
+        empty_label="No group",
+        error_messages={"invalid_choice": "choose one of this organisation's groups."},
+    )
+
+    def __init__(self, org: Org, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only this org's active members and groups: another org's id is no choice.
+        self.fields["assignee"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+            memberships__org=org, memberships__is_active=True
+        ).order_by("email")
+        self.fields["group"].queryset = _groups(org)  # type: ignore[attr-defined]

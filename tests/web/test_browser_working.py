@@ -5,13 +5,16 @@ writing notes, working tickets, adding and fixing records by hand."""
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from crmdp.deals.models import Deal
 from crmdp.orgs.models import Org
+from crmdp.tickets.models import Ticket
 from tests.listeners.guide_org import set_up_guide_org
 from tests.listeners.setups import new_deal
 from tests.web.conftest import screenshot
@@ -121,3 +124,46 @@ def test_after_a_call_a_seller_writes_notes_on_the_contact_and_the_ticket(
     notes.get_by_role("button", name="Add note").click()
     expect(notes.get_by_role("listitem")).to_contain_text(["Asked finance to re-issue it."])
     assert contact["status"] == "created"
+
+
+def test_a_support_agent_works_a_ticket_status_assignee_group_and_sees_it_overdue(
+    live_server: Any, org: Org, post: Any, page: Page
+) -> None:
+    set_up_guide_org(org)
+    result = post.action(
+        "add-ticket", {"title": "Printer on fire", "body": "Smoke", "slaName": "custom"}
+    )
+    code = result["record"]["code"]
+    Ticket.objects.filter(org=org).update(first_response_due=timezone.now() - timedelta(minutes=90))
+    log_in(page, live_server.url)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Tickets").click()
+    page.get_by_role("link", name="Printer on fire").click()
+    expect(page.get_by_role("heading", name="Printer on fire", level=1)).to_be_visible()
+    sla = page.get_by_role("region", name="SLA")
+    expect(sla).to_contain_text("First response due")
+    expect(sla).to_contain_text("Resolution due")
+    expect(sla.locator(".badge-overdue")).to_contain_text("Overdue by 1 h 30 min")
+
+    page.get_by_label("Status").select_option(label="Open")
+    page.get_by_role("button", name="Set status").click()
+    expect(page.get_by_role("status")).to_contain_text(f"{code} is now Open.")
+
+    assignment = page.get_by_role("region", name="Assignment")
+    assignment.get_by_label("Assignee").select_option(label="nhanvien1@beeiq.co")
+    assignment.get_by_label("Group").select_option(label="Nhom 1")
+    assignment.get_by_role("button", name="Assign").click()
+    expect(page.get_by_role("status")).to_contain_text(
+        f"{code} is assigned to nhanvien1@beeiq.co (Nhom 1)."
+    )
+    history = page.get_by_role("region", name="History")
+    expect(history).to_contain_text("Status: New → Open, by huy.nguyenviet@htklabs.com.")
+    expect(history).to_contain_text(
+        "Assignee: (none) → nhanvien1@beeiq.co, by huy.nguyenviet@htklabs.com."
+    )
+    expect(history).to_contain_text("Group: (none) → Nhom 1, by huy.nguyenviet@htklabs.com.")
+
+    # Resolved: late no more.
+    page.get_by_label("Status").select_option(label="Resolved")
+    page.get_by_role("button", name="Set status").click()
+    expect(page.get_by_role("status")).to_contain_text(f"{code} is now Resolved.")
+    expect(page.locator(".badge-overdue")).to_have_count(0)

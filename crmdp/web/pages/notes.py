@@ -56,7 +56,7 @@ def _add(request: HttpRequest, membership: Membership, url: str, **record: Any) 
     form = NoteForm(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
+            label = form[field].label if field in form.fields else ""
             said = " ".join(str(error) for error in errors)
             messages.error(request, f"{label}: {said}" if label else said)
         return redirect(f"{url}#notes")
