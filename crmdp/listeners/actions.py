@@ -11,10 +11,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
-from crmdp.customers.matching import KeyIndex, customer_by_code, find_duplicate, parse_code
-from crmdp.customers.models import Kind, Space, kind_of_code, space_of
+from crmdp.customers.locking import code_lock, customer_locks
+from crmdp.customers.matching import KeyIndex, customer_by_code, find_duplicate
+from crmdp.customers.models import Kind, kind_of_code
 from crmdp.customers.reading import (
-    CustomerInput,
     kind_for,
     lead_meant,
     read_company,
@@ -22,10 +22,11 @@ from crmdp.customers.reading import (
     read_lookup,
     settle_code,
 )
-from crmdp.customers.services import Linked, customer_add, customer_update, space_kinds
+from crmdp.customers.services import Linked, customer_create, customer_update, space_kinds
+from crmdp.customers.writing import Batch
 from crmdp.deals.reading import read_deal
-from crmdp.deals.services import deal_save
-from crmdp.history.services import Writer
+from crmdp.deals.services import deal_locks, deal_upsert
+from crmdp.history.services import Origin
 from crmdp.lib.issues import Warnings, fail, join_path
 from crmdp.lib.values import read_phone
 from crmdp.listeners import schemas
@@ -37,8 +38,6 @@ from crmdp.orgs.directory import OrgDirectory
 from crmdp.orgs.models import CatalogItem, CatalogKind
 from crmdp.orgs.permits import Permit, read_permit
 from crmdp.tickets.services import TicketInput, ticket_add
-
-DEAL_SPACE = "d"  # deals are found by name; their lock keys live apart from customers'
 
 
 class Action(ABC):
@@ -77,19 +76,7 @@ class Action(ABC):
         return self.new_customers_expected(keys) > 0
 
     @abstractmethod
-    def run(self, w: Writer) -> Outcome: ...
-
-
-def scoped(space: str, keys: list[str]) -> list[str]:
-    return [f"{space}|{key}" for key in keys]
-
-
-def company_lock_keys(company: CustomerInput | None) -> list[str]:
-    if company is None:
-        return []
-    return scoped(
-        Space.CUSTOMERS, company.name_keys() + company.email_keys() + company.phone_keys()
-    )
+    def run(self, origin: Origin, batch: Batch) -> Outcome: ...
 
 
 def customer_outcome(result: Any) -> Outcome:
@@ -139,8 +126,7 @@ class _CustomerAction(Action):
         return kind_for("lead" if self.lead else "contact", self.data.wants_account)
 
     def lock_keys(self) -> list[str]:
-        own = scoped(space_of(self.kind), self.data.identity_keys())
-        return own + company_lock_keys(self.data.company)
+        return customer_locks(self.data, self.kind)
 
 
 class _AddAction(_CustomerAction):
@@ -169,8 +155,10 @@ class _AddAction(_CustomerAction):
     def new_customers_expected(self, keys: KeyIndex) -> int:
         return 0 if find_duplicate(keys, space_kinds(self.kind), self.data) else 1
 
-    def run(self, w: Writer) -> Outcome:
-        return customer_outcome(customer_add(w, self.data, self.kind))
+    def run(self, origin: Origin, batch: Batch) -> Outcome:
+        return customer_outcome(
+            customer_create(origin=origin, data=self.data, kind=self.kind, batch=batch)
+        )
 
 
 def _warn_other_space(payload: Any, action: str, lead: bool, path: str, warnings: Warnings) -> None:
@@ -242,17 +230,19 @@ class _UpdateAction(_CustomerAction):
         return "lead" if named == Kind.LEAD else "contact"
 
     def lock_keys(self) -> list[str]:
-        # Also the record named by customerId: requests updating the same records by
-        # code then queue in one (sorted) order instead of taking the row locks in
-        # opposite orders and deadlocking (which PostgreSQL ends after a second).
-        parsed = parse_code(self.data.code) if self.data.code else None
-        by_code = [f"{space_of(parsed[0])}|customer:{parsed[1]}"] if parsed else []
-        return super().lock_keys() + by_code
+        # Also the record named by customerId (see code_lock).
+        return super().lock_keys() + code_lock(self.data.code)
 
-    def run(self, w: Writer) -> Outcome:
+    def run(self, origin: Origin, batch: Batch) -> Outcome:
         # The code's kind, else "type" (0 contact, 1 account), else a lead.
         return customer_outcome(
-            customer_update(w, self.data, (self.kind,), relink_company=not self.lead)
+            customer_update(
+                origin=origin,
+                data=self.data,
+                kinds=(self.kind,),
+                relink_company=not self.lead,
+                batch=batch,
+            )
         )
 
 
@@ -312,15 +302,10 @@ class AddDeal(Action):
         return True
 
     def lock_keys(self) -> list[str]:
-        keys = [f"{DEAL_SPACE}|name:{self.data.name_key()}"] if self.data.name_key() else []
-        for customer in filter(None, [self.data.customer, *self.data.contacts]):
-            space = Space.LEADS if customer.lead else Space.CUSTOMERS
-            keys += scoped(space, customer.data.identity_keys())
-            keys += company_lock_keys(customer.data.company)
-        return keys
+        return deal_locks(self.data)
 
-    def run(self, w: Writer) -> Outcome:
-        result = deal_save(w, self.data)
+    def run(self, origin: Origin, batch: Batch) -> Outcome:
+        result = deal_upsert(origin=origin, data=self.data, batch=batch)
         related = [_customer_related(linked) for linked in result.customers]
         shown = {ref.id for ref in related}
         for linked in result.customers:  # companies (companyContact), each listed once
@@ -416,11 +401,13 @@ class AddNote(Action):
                 "a note on a customer needs its customerId, contactId, passport, email or phone",
             )
 
-    def run(self, w: Writer) -> Outcome:
+    def run(self, origin: Origin, batch: Batch) -> Outcome:
         if self.model == "deal":
-            result = note_on_deal(w, self.deal, self.note)
+            result = note_on_deal(origin=origin, target=self.deal, note=self.note, batch=batch)
         else:
-            result = note_on_customer(w, self.who, self.lead, self.note)
+            result = note_on_customer(
+                origin=origin, who=self.who, lead=self.lead, note=self.note, batch=batch
+            )
         if result.note is None:
             return Outcome("not_found")
         if result.customer is not None:
@@ -482,14 +469,13 @@ class AddTicket(Action):
         )
 
     def lock_keys(self) -> list[str]:
-        space = Space.LEADS if self.data.lead else Space.CUSTOMERS
-        return scoped(space, self.data.customer.identity_keys())
+        return customer_locks(self.data.customer, Kind.LEAD if self.data.lead else Kind.CONTACT)
 
     def may_number(self, keys: KeyIndex) -> bool:
         return True
 
-    def run(self, w: Writer) -> Outcome:
-        result = ticket_add(w, self.data)
+    def run(self, origin: Origin, batch: Batch) -> Outcome:
+        result = ticket_add(origin=origin, data=self.data, batch=batch)
         related = [_customer_related(result.customer)] if result.customer else []
         if result.deal is not None:
             related.append(RecordRef("deal", result.deal.number, status="linked"))
@@ -519,27 +505,39 @@ class SendSms(Action):
         if not self.phones and not self.code:
             raise fail(join_path(self.path, "phones"), "no readable phone number to send to")
 
-    def run(self, w: Writer) -> Outcome:
+    def run(self, origin: Origin, batch: Batch) -> Outcome:
         phones, named = list(self.phones), {}
         if self.code:
             where = join_path(self.path, "customerId")
-            customer = customer_by_code(w.org.id, self.code)
+            customer = customer_by_code(origin.org.id, self.code)
             if customer is None and not phones:
-                w.warnings.warn(where, f"no customer has the code {self.code.strip().upper()}")
+                batch.warnings.warn(where, f"no customer has the code {self.code.strip().upper()}")
                 return Outcome("not_found")
             if customer is None:
-                w.warnings.warn(
+                batch.warnings.warn(
                     where,
                     f"no customer has the code {self.code.strip().upper()}; "
                     "sent to the phones given only",
                 )
             else:
-                theirs = sendable_phones(w, customer[0], where)
+                theirs = sendable_phones(
+                    org_id=origin.org.id,
+                    customer_id=customer[0],
+                    path=where,
+                    warnings=batch.warnings,
+                )
                 named = {phone.e164: customer[0] for phone in theirs if phone.e164}
                 phones += theirs
         if not phones:
             raise fail(join_path(self.path, "phones"), "no valid phone number to send to")
-        messages = sms_queue(w, self.content, phones, join_path(self.path, "phones"), named)
+        messages = sms_queue(
+            origin=origin,
+            content=self.content,
+            phones=phones,
+            path=join_path(self.path, "phones"),
+            named=named,
+            batch=batch,
+        )
         return Outcome(
             "queued",
             related=[RecordRef("message", m.id, status="queued") for m in messages],

@@ -25,12 +25,12 @@ from django.utils import timezone
 
 from crmdp.backends import rows
 from crmdp.backends.health import CONNECTION_ERRORS, database_answers
-from crmdp.customers.locking import lock_identities
+from crmdp.customers.locking import customer_key, lock_identities
 from crmdp.customers.matching import KeyIndex
-from crmdp.customers.models import Space
 from crmdp.customers.numbering import NewCustomers
+from crmdp.customers.writing import Batch
 from crmdp.history.models import HistoryEntry
-from crmdp.history.services import HistoryBuffer, Origin, Writer
+from crmdp.history.services import HistoryBuffer, Origin
 from crmdp.lib import signatures
 from crmdp.lib.issues import ActionFailed, Invalid, Issue, Warnings, join_path
 from crmdp.lib.jsonbody import BodyError, parse_json
@@ -41,6 +41,7 @@ from crmdp.listeners.formats import submission as formats
 from crmdp.listeners.models import Delivery, Format, IdempotencyRecord, Listener
 from crmdp.listeners.results import Outcome, action_result, error_body
 from crmdp.messaging.models import Message
+from crmdp.messaging.services import welcome_new_customers
 from crmdp.orgs.directory import OrgDirectory, active_member
 from crmdp.orgs.models import Membership, Role, User
 from crmdp.orgs.numbering import Numbers
@@ -601,8 +602,7 @@ class _Batch:
             return action_result(
                 plan.index, plan.action_type, Outcome("error"), warnings, plan.failure.issues
             )
-        writer = Writer(
-            self.origin,
+        batch = Batch(
             self.directory,
             HistoryBuffer(self.origin),
             warnings,
@@ -613,13 +613,21 @@ class _Batch:
         )
         if plan.action.needs_customer_rows:
             self.new_customers.flush()  # so that it finds the customers created before it
+        batch_outbox: list[Message] = []
         issues: list[Issue] = []
         self.keys.action_started()
         self.numbers.action_started()
         writes_before = self.writes
         try:
             with transaction.atomic() if self.savepoints else contextlib.nullcontext():
-                outcome = plan.action.run(writer)
+                outcome = plan.action.run(self.origin, batch)
+                # The listener's welcome messages for every customer the action created.
+                welcome_new_customers(
+                    origin=self.origin,
+                    customers=batch.created,
+                    warnings=warnings,
+                    outbox=batch_outbox,
+                )
         except ActionFailed as failure:
             issues = failure.issues
         except Invalid as invalid:  # a service's validation error names its field too
@@ -641,9 +649,9 @@ class _Batch:
             return action_result(plan.index, plan.action_type, Outcome("error"), warnings, issues)
         self.keys.action_done()
         self.numbers.action_done()
-        self.new_customers.add(writer.created)
-        self.history += writer.history.entries
-        self.outbox += writer.outbox
+        self.new_customers.add(batch.deferred)
+        self.history += batch.history.entries
+        self.outbox += batch_outbox
         return action_result(plan.index, plan.action_type, outcome, warnings)
 
     def flush(self) -> None:
@@ -652,12 +660,6 @@ class _Batch:
         self.numbers.save()
         rows.insert(self.history)
         rows.insert(self.outbox)
-
-
-def customer_key(lock: str) -> str | None:
-    """The CustomerKey behind a lock key (`c|email:a@b.c` → `email:a@b.c`), if any."""
-    space, _, key = lock.partition("|")
-    return key if space in (Space.CUSTOMERS, Space.LEADS) else None
 
 
 def _retryable(exc: BaseException) -> bool:
