@@ -5,18 +5,33 @@ and messages apply)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from crmdp.customers.models import Customer
+from crmdp.backends import rows
+from crmdp.customers import keys as keymod
+from crmdp.customers.locking import lock_identities
+from crmdp.customers.matching import KeyIndex
+from crmdp.customers.models import Customer, CustomerKey, Kind, Space, space_of
+from crmdp.customers.numbering import NewCustomers
+from crmdp.customers.reading import CustomerInput
+from crmdp.customers.services import CustomerResult, customer_add, customer_keys, permit_of
 from crmdp.deals.models import Deal
-from crmdp.history.services import HistoryBuffer, Origin
+from crmdp.history.services import HistoryBuffer, Origin, Writer
+from crmdp.lib.issues import Warnings
+from crmdp.listeners.models import Listener
+from crmdp.messaging.services import queue_welcome_messages
 from crmdp.notes.models import Note
+from crmdp.orgs.directory import OrgDirectory
 from crmdp.orgs.models import CatalogItem, Membership, User, UserGroup
+from crmdp.orgs.numbering import Numbers
 from crmdp.orgs.permits import Permit
+from crmdp.orgs.selectors import record_type_fields
 from crmdp.tickets.models import Ticket
 
 
@@ -135,3 +150,228 @@ def _ticket_change(
         history.flush()
     setattr(ticket, attribute, value)
     return True
+
+
+# -- customers --------------------------------------------------------------------------
+
+
+@contextmanager
+def _writer(membership: Membership, lock_keys: list[str]) -> Iterator[Writer]:
+    """A Writer for one change made by hand, as a listener request's batch makes one
+    for each action (crmdp.listeners.receiving): the identity keys locked first, the
+    org's counters, and what the change gathered (new keys, history lines, outbox
+    rows) inserted before the transaction commits."""
+    origin = origin_of(membership)
+    org_id = membership.org_id
+    with transaction.atomic():
+        lock_identities(org_id, lock_keys)
+        keys, numbers, new_customers = KeyIndex(org_id), Numbers(org_id), NewCustomers()
+        if connection.vendor == "postgresql":
+            numbers.lock()  # before any row lock, as a request takes it
+        writer = Writer(
+            origin,
+            OrgDirectory(membership.org),
+            HistoryBuffer(origin),
+            Warnings(),
+            keys,
+            new_customers,
+            numbers,
+        )
+        yield writer
+        new_customers.flush()
+        keys.flush()
+        numbers.save()
+        rows.insert(writer.history.entries)
+        rows.insert(writer.outbox)
+
+
+def _identity_locks(data: CustomerInput, kind: Kind) -> list[str]:
+    space = space_of(kind)
+    own = [f"{space}|{key}" for key in data.identity_keys()]
+    company = data.company
+    if company is not None:
+        found_by = company.name_keys() + company.email_keys() + company.phone_keys()
+        own += [f"{Space.CUSTOMERS}|{key}" for key in found_by]
+    return own
+
+
+def customer_add_by_hand(
+    *,
+    membership: Membership,
+    data: CustomerInput,
+    kind: Kind,
+    owner: User | None = None,
+    welcome: Listener | None = None,
+) -> CustomerResult:
+    """A contact, account or lead typed in by a member: matched for duplicates as
+    add-contact and add-lead are (passport, email, phone, contactId), and created
+    only when none exists. `welcome` is the listener whose welcome email and SMS
+    the new customer gets, as if that listener had created it (None: none)."""
+    with _writer(membership, _identity_locks(data, kind)) as w:
+        result = customer_add(w, data, kind)
+        customer = result.customer
+        if result.status == "created" and customer is not None:
+            if owner is not None and owner != membership.user:
+                Customer.objects.filter(id=customer.id).update(owner=owner)
+                customer.owner = owner
+            if welcome is not None and welcome.org_id == membership.org_id:
+                welcoming = Origin(org=membership.org, actor=membership.user, listener=welcome)
+                # The same outbox list: the rows are inserted with the others.
+                queue_welcome_messages(replace(w, origin=welcoming), customer, data.path)
+    return result
+
+
+@dataclass(frozen=True)
+class Taken:
+    """A value that already identifies another customer of the org."""
+
+    field: str  # the form's field: email, phone, passport
+    value: str
+    customer: Customer
+
+
+def identity_taken(
+    membership: Membership, data: CustomerInput, kind: Kind, but: Customer | None = None
+) -> list[Taken]:
+    """Which of the emails, phones and passport typed in already belong to another
+    customer of the org (among contacts and accounts, or among leads)."""
+    wanted: dict[str, tuple[str, str]] = {}
+    for key in data.passport_keys():
+        wanted[key] = ("passport", data.passport or "")
+    for _, email in data.emails:
+        if email.normalized:
+            wanted[keymod.email_key(email)] = ("email", email.value)
+    for _, phone in data.phones:
+        if phone.e164:
+            wanted[keymod.phone_key(phone)] = ("phone", phone.value)
+    if not wanted:
+        return []
+    kinds = [Kind.LEAD] if kind == Kind.LEAD else [Kind.CONTACT, Kind.ACCOUNT]
+    found = CustomerKey.objects.filter(
+        org_id=membership.org_id, key__in=list(wanted), kind__in=kinds
+    )
+    if but is not None:
+        found = found.exclude(customer_id=but.id)
+    taken: dict[str, Taken] = {}
+    for row in found.select_related("customer").order_by("customer_id"):
+        field_name, value = wanted[row.key]
+        taken.setdefault(row.key, Taken(field_name, value, row.customer))
+    return list(taken.values())
+
+
+def customer_edit(
+    *,
+    membership: Membership,
+    customer: Customer,
+    data: CustomerInput,
+    owner: User | None,
+    permit: Permit | None,
+    company: Customer | None,
+) -> list[str]:
+    """Save the edit form of a customer: every value shown is replaced by what the
+    form holds (a removed phone is gone), with one history line listing the changes
+    and naming the member. `owner` and `permit` None: left as they are (the member
+    may not change who sees the record). Returns the changes in words."""
+    origin = origin_of(membership)
+    with transaction.atomic():
+        lock_identities(membership.org_id, _identity_locks(data, Kind(customer.kind)))
+        current = Customer.objects.select_for_update(of=("self",), no_key=True).get(
+            id=customer.id, org_id=membership.org_id
+        )
+        changes: list[str] = []
+
+        def put(attribute: str, label: str, value: Any) -> None:
+            old = getattr(current, attribute)
+            if old != value:
+                setattr(current, attribute, value)
+                changes.append(f"{label}: {_shown(old)} → {_shown(value)}")
+
+        put("name", "name", data.name or current.name)
+        put("lastname", "lastname", data.lastname or "")
+        put("title", "title", data.title or "")
+        put("passport", "passport", data.passport or "")
+        put("gender", "gender", 2 if data.gender is None else data.gender)
+        put("bg_info", "bgInfo", data.bg_info or "")
+        put("date_of_birth", "dateOfBirth", data.date_of_birth)
+        if current.kind == Kind.LEAD:
+            put("company_lead", "companyLead", data.company_lead or "")
+        elif current.kind == Kind.CONTACT:
+            put("company", "company", company)
+        put("emails", "emails", _kept_types(current.emails, data.emails, "normalized"))
+        put("phones", "phones", _kept_types(current.phones, data.phones, "e164"))
+        put("tags", "tags", data.tags or [])
+        record_type = "lead" if current.kind == Kind.LEAD else "contact"
+        names = {str(d.id): d.name for d in record_type_fields(current.org_id, record_type)}
+        custom = {k: v for k, v in current.custom_fields.items() if k not in names}
+        custom.update(data.custom_fields)
+        for field_id, label in names.items():
+            old, new = current.custom_fields.get(field_id), data.custom_fields.get(field_id)
+            if old != new:
+                changes.append(f"{label}: {_shown(old)} → {_shown(new)}")
+        current.custom_fields = custom
+        if owner is not None:
+            put("owner", "owner", owner)
+        if permit is not None:
+            old_permit = permit_of(current)
+            if (old_permit.status, old_permit.group, set(old_permit.users)) != (
+                permit.status,
+                permit.group,
+                set(permit.users),
+            ):
+                changes.append(f"permit: {old_permit.describe()} → {permit.describe()}")
+                current.permit_status, current.permit_group = permit.status, permit.group
+                current.permit_users.set(permit.users if permit.status == 4 else [])
+        if not changes:
+            return []
+        current.updated_at = timezone.now()
+        current.save()
+        _resync_keys(current)
+        history = HistoryBuffer(origin)
+        history.add(f"Edited by {origin.describe()}: {'; '.join(changes)}.", customer=current)
+        joined = current.company_id is not None and current.company_id != customer.company_id
+        if current.kind == Kind.CONTACT and joined:
+            history.add(
+                f"{current.code} {current.display_name} joined this company, set by "
+                f"{origin.describe()}.",
+                customer_id=current.company_id,
+                mentions_customer=current,
+            )
+        history.flush()
+    return changes
+
+
+def _kept_types(
+    stored: list[dict[str, Any]], given: list[tuple[str, Any]], same: str
+) -> list[dict[str, Any]]:
+    """The form's values, each keeping the type (Work, Mobile …) it had when stored."""
+    types = {(entry.get(same) or entry.get("value")): entry.get("type") for entry in stored}
+    entries = []
+    for kind, value in given:
+        identity = getattr(value, same) or value.value
+        entries.append(
+            {"type": types.get(identity) or kind, "value": value.value, same: getattr(value, same)}
+        )
+    return entries
+
+
+def _resync_keys(customer: Customer) -> None:
+    """The customer's CustomerKeys, as computed from what is now stored."""
+    wanted = set(customer_keys(customer))
+    have = set(CustomerKey.objects.filter(customer=customer).values_list("key", flat=True))
+    CustomerKey.objects.filter(customer=customer, key__in=list(have - wanted)).delete()
+    CustomerKey.objects.bulk_create(
+        CustomerKey(org_id=customer.org_id, key=key, kind=customer.kind, customer=customer)
+        for key in sorted(wanted - have)
+    )
+
+
+def _shown(value: Any) -> str:
+    if value in (None, "", [], {}):
+        return "(empty)"
+    if isinstance(value, list):
+        return "|".join(str(v.get("value", v)) if isinstance(v, dict) else str(v) for v in value)
+    if isinstance(value, Customer):
+        return f"{value.code} {value.display_name}"
+    if isinstance(value, User):
+        return value.email
+    return f"“{value}”"

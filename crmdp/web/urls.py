@@ -6,6 +6,7 @@ from crmdp.web.pages import (
     board,
     customers,
     deals,
+    edit,
     listeners,
     members,
     messages,
@@ -41,10 +42,15 @@ urlpatterns = [
     path("search/", search.search, name="search"),
     # Records: one list and one detail page per record type.
     path("contacts/", customers.contact_list, name="contacts"),
+    path("contacts/new/", edit.contact_new, name="contact-new"),
+    path("accounts/new/", edit.account_new, name="account-new"),
     path("contacts/<str:code>/", customers.contact_detail, name="contact"),
+    path("contacts/<str:code>/edit/", edit.contact_edit, name="contact-edit"),
     path("contacts/<str:code>/notes/", notes.customer_note_add, name="contact-note-add"),
     path("leads/", customers.lead_list, name="leads"),
+    path("leads/new/", edit.lead_new, name="lead-new"),
     path("leads/<str:code>/", customers.lead_detail, name="lead"),
+    path("leads/<str:code>/edit/", edit.lead_edit, name="lead-edit"),
     path(
         "leads/<str:code>/notes/",
         notes.customer_note_add,
