@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from crmdp.lib.netaddr import client_address
 from crmdp.lib.throttle import SlidingLimit
 from crmdp.listeners import browsers
+from crmdp.listeners.hosted import allow_framing
 from crmdp.listeners.models import Format, Listener
 from crmdp.listeners.receiving import Inbound, receive
 from crmdp.listeners.results import error_body
@@ -91,6 +92,8 @@ def listener_inbound(request: HttpRequest, token: str) -> HttpResponse:
     response: HttpResponse
     if listener.format == Format.FORM and browsers.wants_html(request):
         response = browsers.page_for(reply)
+        # Shown in the hosted form's frame: framed by the same sites only.
+        allow_framing(listener, response)
     else:
         response = JsonResponse(
             reply.body, status=reply.status, json_dumps_params={"ensure_ascii": False}

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from crmdp.lib.issues import Invalid
 from crmdp.listeners.formats import preview
+from crmdp.listeners.hosted import embed_snippets
 from crmdp.listeners.models import Delivery, Format, Listener
 from crmdp.listeners.selectors import (
     delivery_outcome,
@@ -67,6 +68,15 @@ def _listener(membership: Membership, listener_id: int) -> Listener | None:
 def listener_url(request: HttpRequest, listener: Listener) -> str:
     """The URL senders post to, as the admin's browser reaches this site."""
     return request.build_absolute_uri(listener.path)
+
+
+def _embedding(request: HttpRequest, listener: Listener | None) -> dict[str, str]:
+    """A form listener's hosted form: its URL and the snippets a site pastes."""
+    if listener is None or listener.format != Format.FORM:
+        return {}
+    site = request.build_absolute_uri("/").rstrip("/")
+    frame, html = embed_snippets(listener, site)
+    return {"form_url": f"{site}/f/{listener.token}", "frame_snippet": frame, "html_snippet": html}
 
 
 def outcome_summary(delivery: Delivery) -> str:
@@ -130,6 +140,7 @@ def _form_page(
             "listener": listener,
             "url": listener_url(request, listener) if listener else "",
             "tab": "settings",
+            **_embedding(request, listener),
         },
         status=400 if form.errors else 200,
     )
