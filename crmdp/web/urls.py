@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from crmdp.web.pages import (
+    account,
     board,
     customers,
     deals,
@@ -25,6 +26,19 @@ urlpatterns = [
     path("login/", session.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("org/", session.org_switch, name="org-switch"),
+    # A person's own login.
+    path("account/password/", account.password_change, name="password-change"),
+    path("password-reset/", account.PasswordResetView.as_view(), name="password-reset"),
+    path(
+        "password-reset/sent/",
+        account.PasswordResetSentView.as_view(),
+        name="password-reset-sent",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        account.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
     path("search/", search.search, name="search"),
     # Records: one list and one detail page per record type.
     path("contacts/", customers.contact_list, name="contacts"),
@@ -62,6 +76,7 @@ urlpatterns = [
     path("settings/", org_settings.settings_home, name="settings"),
     path("settings/users/", members.users, name="users"),
     path("settings/users/<int:member_id>/", members.member_edit, name="member"),
+    path("settings/groups/<int:group_id>/", members.group_rename_page, name="group-rename"),
     path("settings/groups/", members.group_add_page, name="group-add"),
     path("settings/catalogs/<slug:slug>/", org_settings.catalog_page, name="catalog"),
     path(
