@@ -209,6 +209,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A GET on a page's POST-only URL goes back instead of a bare 405 (crmdp/web/post_only.py).
+    "crmdp.web.post_only.PostOnlyRedirectMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -230,6 +232,10 @@ TEMPLATES = [
         },
     }
 ]
+
+# A "Forgot password" link works once (it is signed with the password it replaces)
+# and for an hour.
+PASSWORD_RESET_TIMEOUT = 60 * 60
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -226,6 +226,13 @@ def catalog_add(
     ):
         if minutes is not None and minutes <= 0:
             raise Invalid(field, "must be a positive number of minutes")
+    if (
+        first_response_minutes is not None
+        and resolution_minutes is not None
+        and first_response_minutes > resolution_minutes
+    ):
+        # A first answer due after the resolution would never be the one that is late.
+        raise Invalid("first-response", "must not be longer than the resolution time")
     if CatalogItem.objects.filter(org=org, kind=kind, key=key).exists():
         raise Invalid("name", f"the {CatalogKind(kind).label} {clean!r} already exists")
     if default:
@@ -303,6 +310,24 @@ def group_add(*, org: Org, name: str) -> UserGroup:
     if UserGroup.objects.filter(org=org, key=name_key(clean)).exists():
         raise Invalid("name", f"the group {clean!r} already exists")
     return UserGroup.objects.create(org=org, name=clean, key=name_key(clean))
+
+
+@transaction.atomic
+def group_rename(*, org: Org, group_id: int, name: str) -> UserGroup:
+    """Give one of the org's groups a new name; permits, deal owners and tickets keep
+    pointing at it. Another org's group is "no such group", as a missing one is."""
+    group = UserGroup.objects.select_for_update().filter(org=org, id=group_id).first()
+    if group is None:
+        raise Invalid("group", "no such group")
+    clean = " ".join(name.split())
+    if not clean:
+        raise Invalid("name", "a group needs a name")
+    key = name_key(clean)
+    if UserGroup.objects.filter(org=org, key=key).exclude(id=group.id).exists():
+        raise Invalid("name", f"the group {clean!r} already exists")
+    group.name, group.key = clean, key
+    group.save(update_fields=["name", "key"])
+    return group
 
 
 @transaction.atomic
