@@ -293,7 +293,7 @@ class CustomerForm(SharingFields):
         except ValidationError as error:
             for problem in error.errors():
                 where = ".".join(str(part) for part in problem["loc"])
-                self._problem(where, str(problem["msg"]))
+                self.problem(where, str(problem["msg"]))
             return None
         warnings = Warnings()
         read = read_customer(
@@ -307,7 +307,7 @@ class CustomerForm(SharingFields):
         if self.kind == Kind.CONTACT and company:
             read.company = CustomerInput(path="companyContact", name=company)
         for warning in warnings:
-            self._problem(warning.field, warning.message)
+            self.problem(warning.field, warning.message)
         # A value the listener keeps though it cannot read it (an invalid phone) is
         # refused here: it could never be matched or dialled.
         for _, phone in read.phones:
@@ -315,7 +315,8 @@ class CustomerForm(SharingFields):
                 self.add_error("phone", f"{phone.value} is not a phone number.")
         return None if self.errors else read
 
-    def _problem(self, path: str, message: str) -> None:
+    def problem(self, path: str, message: str) -> None:
+        """A problem the reading or a service found, beside the field its path names."""
         head = re.split(r"[.\[]", path, maxsplit=1)[0]
         field = _PATH_FIELDS.get(head)
         if head == "cusFields":

@@ -259,3 +259,11 @@ def test_the_deal_and_ticket_pages_cost_a_fixed_number_of_queries(
     ):
         with django_assert_max_num_queries(most):
             assert owner.get(url).status_code == 200
+
+
+def test_a_customers_page_starts_a_deal_or_ticket_for_it(org, lan, owner):
+    page = owner.get(f"/contacts/{lan}/").content.decode()
+    assert f'href="/deals/new/?customer={lan}">New deal</a>' in page
+    assert f'href="/tickets/new/?customer={lan}">New ticket</a>' in page
+    assert f'value="{lan}"' in owner.get(f"/deals/new/?customer={lan}").content.decode()
+    assert f'value="{lan}"' in owner.get(f"/tickets/new/?customer={lan}").content.decode()
