@@ -426,6 +426,18 @@ class DealForm(SharingFields, _CustomFields):
     description = forms.CharField(
         label="Description", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    owner_users = _NamedMany(
+        label="Owner users",
+        queryset=User.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": "choose active members of this organisation."},
+    )
+    owner_groups = _NamedMany(
+        label="Owner groups",
+        queryset=UserGroup.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": "choose groups of this organisation."},
+    )
 
     def __init__(
         self, membership: Membership, *args: Any, may_share: bool = True, **kwargs: Any
@@ -440,6 +452,8 @@ class DealForm(SharingFields, _CustomFields):
             ("package", CatalogKind.PACKAGE),
         ):
             self.fields[name].queryset = catalog_of(membership, kind)  # type: ignore[attr-defined]
+        self.fields["owner_users"].queryset = members_of(membership)  # type: ignore[attr-defined]
+        self.fields["owner_groups"].queryset = groups_of(membership)  # type: ignore[attr-defined]
         self.add_custom_fields(self, membership.org_id, "deal")
 
     @staticmethod
@@ -454,6 +468,8 @@ class DealForm(SharingFields, _CustomFields):
             "category": deal.category_id,
             "package": deal.package_id,
             "description": deal.description,
+            "owner_users": [user.id for user in deal.owner_users.all()],
+            "owner_groups": [group.id for group in deal.owner_groups.all()],
             **SharingFields.initial_sharing(deal),
             **_CustomFields.initial_custom(deal),
         }
@@ -503,6 +519,8 @@ class DealForm(SharingFields, _CustomFields):
             package=data.get("package"),
             description=data.get("description") or "",
             custom_fields=custom,
+            owner_users=list(data.get("owner_users") or []),
+            owner_groups=list(data.get("owner_groups") or []),
         )
 
 
