@@ -18,6 +18,7 @@ from django.utils import timezone
 from crmdp.lib import signatures, templating
 from crmdp.lib.issues import Invalid
 from crmdp.lib.netaddr import parse_network
+from crmdp.listeners.envelope import IDEMPOTENCY_WINDOW, Inbound
 from crmdp.listeners.models import (
     Delivery,
     IdempotencyRecord,
@@ -25,7 +26,7 @@ from crmdp.listeners.models import (
     default_rate_limit,
     new_token,
 )
-from crmdp.listeners.receiving import IDEMPOTENCY_WINDOW, Inbound, receive
+from crmdp.listeners.receiving import receive
 from crmdp.orgs.models import CatalogItem, CatalogKind, Membership, Org, Role, User
 from crmdp.orgs.services import catalog_get_or_create
 

@@ -4,85 +4,43 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from crmdp.lib.netaddr import client_address
 from crmdp.lib.throttle import SlidingLimit
-from crmdp.listeners.receiving import Inbound, receive
+from crmdp.listeners.envelope import inbound_from
+from crmdp.listeners.receiving import receive
 from crmdp.listeners.results import error_body
 from crmdp.listeners.selectors import listener_for_token
 
-_NOT_FOUND = error_body("not_found", "no such listener")
 # What secrets.token_urlsafe() makes, within the column's length. Anything else is
 # not looked up: PostgreSQL refuses NUL in a query parameter (a 500, not a 404).
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _unknown_tokens = SlidingLimit(settings.CRMDP_UNKNOWN_TOKEN_LIMIT)
 
 
-def _content_type(request: HttpRequest) -> str:
-    # Kept in the delivery log: a control character (NUL) would not store on PostgreSQL.
-    return "".join(ch for ch in request.content_type or "" if ch.isprintable())
-
-
-def _body_reader(request: HttpRequest) -> Callable[[int], bytes]:
-    """Django reads no body without Content-Length; a chunked one is read from the
-    server's stream (gunicorn removes the chunking), still at most the limit + 1."""
-    chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
-    if chunked and not request.META.get("CONTENT_LENGTH"):
-        stream = request.META["wsgi.input"]
-        return lambda size: bytes(stream.read(size))
-    return request.read
-
-
-def _declared_length(request: HttpRequest) -> int | None:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return None
+def _reply(body: dict[str, Any], status: int, headers: dict[str, str]) -> JsonResponse:
+    response = JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+    for name, value in headers.items():
+        response[name] = value
+    return response
 
 
 @csrf_exempt  # senders are machines with a secret URL, not browsers with a session
 def listener_inbound(request: HttpRequest, token: str) -> JsonResponse:
     if request.method != "POST":
-        response = JsonResponse(
-            error_body("method_not_allowed", "listeners accept POST only"), status=405
-        )
-        response["Allow"] = "POST"
-        return response
-    source_ip = client_address(
-        request.META.get("REMOTE_ADDR", ""),
-        request.META.get("HTTP_X_FORWARDED_FOR"),
-        settings.TRUSTED_PROXIES,
-    )
+        refusal = error_body("method_not_allowed", "listeners accept POST only")
+        return _reply(refusal, 405, {"Allow": "POST"})
+    inbound = inbound_from(request)
     listener = listener_for_token(token) if _TOKEN_SHAPE.fullmatch(token) else None
     if listener is None:  # unknown and disabled alike: no hint that it exists
-        wait = _unknown_tokens.hit(source_ip)
-        if wait:
-            # Someone is trying tokens: slow them down (per web process).
-            response = JsonResponse(
-                error_body("rate_limited", "too many requests to unknown listeners"), status=429
-            )
-            response["Retry-After"] = str(math.ceil(wait))
-            return response
-        return JsonResponse(_NOT_FOUND, status=404)
-    inbound = Inbound(
-        source_ip=source_ip,
-        content_type=_content_type(request),
-        declared_length=_declared_length(request),
-        read_body=_body_reader(request),
-        idempotency_key=request.headers.get("Idempotency-Key"),
-        webhook_id=request.headers.get("webhook-id"),
-        webhook_timestamp=request.headers.get("webhook-timestamp"),
-        webhook_signature=request.headers.get("webhook-signature"),
-    )
+        wait = _unknown_tokens.hit(inbound.source_ip)
+        if wait:  # someone is trying tokens: slow them down (per web process)
+            refusal = error_body("rate_limited", "too many requests to unknown listeners")
+            return _reply(refusal, 429, {"Retry-After": str(math.ceil(wait))})
+        return _reply(error_body("not_found", "no such listener"), 404, {})
     reply = receive(listener, inbound)
-    response = JsonResponse(
-        reply.body, status=reply.status, json_dumps_params={"ensure_ascii": False}
-    )
-    for name, value in reply.headers.items():
-        response[name] = value
-    return response
+    return _reply(reply.body, reply.status, reply.headers)
