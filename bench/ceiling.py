@@ -24,7 +24,7 @@ from bench.workload import Workload
 _CUSTOMER_COLUMNS = (
     "org_id, kind, name, lastname, title, passport, gender, bg_info, contact_id, emails, phones, "
     "addresses, im, websites, tags, custom_fields, owner_id, permit_status, company_lead, "
-    "created_at, updated_at, number"
+    "created_at, updated_at, number, attribution"
 )
 
 
@@ -111,7 +111,7 @@ def _customer_row(ctx: Context, data: dict[str, Any], number: int) -> tuple[Any,
     )
 
 
-_INSERT_CUSTOMER_VALUES = "(%s, 'contact', %s, %s, '', '', 2, '', '', %s, %s, '[]', '[]', '[]', '[]', '{{}}', %s, 1, '', {now}, {now}, %s)"
+_INSERT_CUSTOMER_VALUES = "(%s, 'contact', %s, %s, '', '', 2, '', '', %s, %s, '[]', '[]', '[]', '[]', '{{}}', %s, 1, '', {now}, {now}, %s, '{{}}')"
 
 
 # The product numbers each new contact from the org's counter row (crmdp.orgs.numbering):

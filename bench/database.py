@@ -174,14 +174,14 @@ def _preload_sqlite(connection: sqlite3.Connection, org_id: int, owner_id: int, 
         INSERT INTO customers_customer (
             id, org_id, kind, name, lastname, title, passport, gender, bg_info, contact_id,
             emails, phones, addresses, im, websites, tags, custom_fields, owner_id,
-            permit_status, company_lead, created_at, updated_at, number)
+            permit_status, company_lead, created_at, updated_at, number, attribution)
         SELECT n, {org_id}, 'contact', 'Customer ' || n, '', '', 'P' || {pad9}, 2, '', '',
             json_array(json_object('type', 'Other', 'value', 'p' || n || '@example.com',
                                    'normalized', 'p' || n || '@example.com')),
             json_array(json_object('type', 'Mobile', 'value', '+8490' || {pad7},
                                    'e164', '+8490' || {pad7})),
             '[]', '[]', '[]', '[]', '{{}}', {owner_id}, 1, '',
-            datetime('now'), datetime('now'), n
+            datetime('now'), datetime('now'), n, '{{}}'
         FROM seq
         """
     )
@@ -214,13 +214,13 @@ def _preload_postgres(connection: Any, org_id: int, owner_id: int, count: int) -
             INSERT INTO customers_customer (
                 id, org_id, kind, name, lastname, title, passport, gender, bg_info, contact_id,
                 emails, phones, addresses, im, websites, tags, custom_fields, owner_id,
-                permit_status, company_lead, created_at, updated_at, number)
+                permit_status, company_lead, created_at, updated_at, number, attribution)
             SELECT n, {org_id}, 'contact', 'Customer ' || n, '', '', 'P' || {pad9}, 2, '', '',
                 jsonb_build_array(jsonb_build_object('type', 'Other',
                     'value', 'p' || n || '@example.com', 'normalized', 'p' || n || '@example.com')),
                 jsonb_build_array(jsonb_build_object('type', 'Mobile',
                     'value', '+8490' || {pad7}, 'e164', '+8490' || {pad7})),
-                '[]', '[]', '[]', '[]', '{{}}', {owner_id}, 1, '', now(), now(), n
+                '[]', '[]', '[]', '[]', '{{}}', {owner_id}, 1, '', now(), now(), n, '{{}}'
             FROM generate_series(1, {count}) AS n
             """
         )

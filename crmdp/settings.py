@@ -193,6 +193,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # One id per request, in the answer's X-Request-Id and in the log (crmdp/lib/request_ids.py).
+    "crmdp.lib.request_ids.RequestIdMiddleware",
     # Every answer, whoever makes it, carries the Content-Security-Policy (crmdp/web/csp.py).
     "crmdp.web.csp.ContentSecurityPolicyMiddleware",
     # Health probes first: answered whatever the Host header (see crmdp/web/health.py).
@@ -259,6 +261,11 @@ CRMDP_MAX_ACTIONS = env_int("CRMDP_MAX_ACTIONS", 500)
 CRMDP_MAX_DEPTH = env_int("CRMDP_MAX_DEPTH", 32)
 CRMDP_MAX_STRING_LENGTH = env_int("CRMDP_MAX_STRING_LENGTH", 65536)
 CRMDP_MAX_LIST_ITEMS = env_int("CRMDP_MAX_LIST_ITEMS", 1000)
+# Listener formats (crmdp.listeners.formats): what a tenant's form post or field map
+# may hold.
+CRMDP_FORM_MAX_FIELDS = env_int("CRMDP_FORM_MAX_FIELDS", 100)
+CRMDP_MAP_MAX_ENTRIES = env_int("CRMDP_MAP_MAX_ENTRIES", 50)
+CRMDP_MAP_MAX_PATH_DEPTH = env_int("CRMDP_MAP_MAX_PATH_DEPTH", 16)
 # Requests to unknown listener tokens a client address may make per minute (each
 # web process counts its own) before it gets 429s: scanning for tokens is stopped.
 CRMDP_UNKNOWN_TOKEN_LIMIT = env_int("CRMDP_UNKNOWN_TOKEN_LIMIT", 30)
@@ -307,6 +314,7 @@ LOGGING = {
     "filters": {
         "redact_tokens": {"()": "crmdp.listeners.redaction.RedactListenerTokens"},
         "one_line": {"()": "crmdp.web.logs.OneLine"},
+        "request_id": {"()": "crmdp.lib.request_ids.RequestIdInLog"},
     },
     "handlers": {
         "console": {
@@ -318,7 +326,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
         # Django logs every 4xx with its path; listener paths carry the secret token.
-        "django.request": {"level": "ERROR"},
+        "django.request": {"level": "ERROR", "filters": ["request_id"]},
         "django.server": {"level": "ERROR"},
         # A bad Host header: one short line, no traceback (crmdp/web/logs.py).
         "django.security.DisallowedHost": {"filters": ["one_line"]},

@@ -93,6 +93,10 @@ class CustomerOut(Out):
     company: CompanyOut | None
     company_lead: str
     contact_id: str
+    attribution: dict[str, str] = Field(
+        description="where the record came from, as its sender said (utm_source, gclid, "
+        "an ad platform's campaign ids, a form's hidden fields), set when it was created"
+    )
     created_at: str
     history: list[HistoryOut]
 
@@ -220,6 +224,8 @@ class DeliveryOut(Out):
     outcomes: dict[str, int]
     duration_ms: float
     replay_of: int | None
+    format: str = Field(description="how the listener read it: actions, form, google-ads, ...")
+    spam: bool = Field(description="a form's honeypot was filled in: answered, nothing run")
 
 
 class DeliveryList(Out):

@@ -53,6 +53,7 @@ def customer_json(
         "company": {"customerId": company.code, "name": company.name} if company else None,
         "companyLead": customer.company_lead,
         "contactId": customer.contact_id,
+        "attribution": customer.attribution,
         "createdAt": iso(customer.created_at),
         "history": _history(customer.history.all()),
     }
@@ -78,6 +79,8 @@ def delivery_json(delivery: Delivery) -> dict[str, Any]:
         "outcomes": delivery.outcomes,
         "durationMs": delivery.duration_ms,
         "replayOf": delivery.replay_of_id,
+        "format": delivery.format,
+        "spam": delivery.spam,
     }
 
 

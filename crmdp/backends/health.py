@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import suppress
 
 from django.db import Error, InterfaceError, OperationalError, connection
+from django.db.migrations.executor import MigrationExecutor
 
 # What a lost database raises: OperationalError for a refused or cut connection
 # (or an SQLite file that cannot be opened), InterfaceError for a closed one.
@@ -27,3 +28,14 @@ def database_answers() -> bool:
         with suppress(Error):
             connection.close()
         return False
+
+
+def unapplied_migrations() -> list[str]:
+    """`app.migration` of each migration the code knows and the database has not
+    applied, in the order `migrate` would apply them. Raises django.db.Error when
+    the database does not answer."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return [f"{migration.app_label}.{migration.name}" for migration, _ in plan]

@@ -26,7 +26,8 @@ import hashlib
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import connection
+
+from crmdp.backends.locks import lock_numbers
 
 # Lock ids are org_id << _SLOT_BITS | slot: distinct per org for up to 2**20 slots.
 _SLOT_BITS = 20
@@ -41,12 +42,6 @@ def lock_id(org_id: int, scoped_key: str) -> int:
 
 
 def lock_identities(org_id: int, scoped_keys: Iterable[str]) -> int:
-    """Take the advisory locks for `scoped_keys` (`"c|email:a@b.c"`); returns how many."""
-    if connection.vendor != "postgresql":
-        return 0
-    ids = sorted({lock_id(org_id, key) for key in scoped_keys})
-    if ids:
-        with connection.cursor() as cursor:
-            # unnest() yields the (sorted) array in order, so locks are taken in order.
-            cursor.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k", [ids])
-    return len(ids)
+    """Take the advisory locks for `scoped_keys` (`"c|email:a@b.c"`); returns how many
+    (none on SQLite, whose write lock already serialises writers)."""
+    return lock_numbers(lock_id(org_id, key) for key in scoped_keys)

@@ -81,6 +81,9 @@ class Customer(models.Model):
     websites = models.JSONField(default=list, blank=True)  # [{"value"}]
     tags = models.JSONField(default=list, blank=True)  # ["vip", "webhook"]
     custom_fields = models.JSONField(default=dict, blank=True)  # {definition id: value}
+    # Where it came from, as the sender said: {"utm_source": "google", "gclid": "…"};
+    # set when the record is created, never changed by a later arrival.
+    attribution = models.JSONField(default=dict, blank=True)
 
     source = models.ForeignKey(
         CatalogItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

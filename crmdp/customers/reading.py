@@ -11,7 +11,7 @@ from typing import Any
 
 from crmdp.customers import keys
 from crmdp.customers.models import Customer, Kind, kind_of_code
-from crmdp.lib.issues import Notes, join_path
+from crmdp.lib.issues import Warnings, join_path
 from crmdp.lib.values import Email, Phone, read_country, read_date, read_email, read_phone
 from crmdp.listeners.schemas import CustomerData
 from crmdp.orgs.custom_fields import read_custom_fields
@@ -60,6 +60,7 @@ class CustomerInput:
     permit: Permit | None = None
     company: CustomerInput | None = None
     company_lead: str | None = None
+    attribution: dict[str, str] = field(default_factory=dict)  # kept on a new record
 
     def given_scalars(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in SCALARS if getattr(self, name) is not None}
@@ -128,7 +129,7 @@ def read_customer(
     record_type: str,
     directory: OrgDirectory,
     path: str,
-    notes: Notes,
+    warnings: Warnings,
     updating: bool | None = None,
 ) -> CustomerInput:
     """Read a customer payload; `record_type` ("contact" or "lead") picks the custom
@@ -150,12 +151,13 @@ def read_customer(
         contact_id=data.contact_id,
         tags=data.tag or None,
         company_lead=getattr(data, "company_lead", None),
+        attribution=data.attribution or {},
     )
-    _drop_overlong(result, notes)
+    _drop_overlong(result, warnings)
     if data.date_of_birth is not None:
         born = read_date(data.date_of_birth, org.conventions)
         if born.problem:
-            notes.warn(join_path(path, "dateOfBirth"), born.problem)
+            warnings.warn(join_path(path, "dateOfBirth"), born.problem)
         result.date_of_birth = born.value
 
     # Repeats are dropped by set lookups: a list of thousands of values must cost
@@ -164,12 +166,12 @@ def read_customer(
     for index, item in enumerate(data.emails or []):
         where = join_path(path, "emails", index)
         if not item.value:
-            notes.warn(join_path(where, "value"), "an email needs a value; skipped")
+            warnings.warn(join_path(where, "value"), "an email needs a value; skipped")
             continue
         email = read_email(item.value)
         if email.problem:
-            notes.warn(join_path(where, "value"), email.problem)
-        kind = _choice(item.type, CONTACT_POINT_TYPES, join_path(where, "type"), notes)
+            warnings.warn(join_path(where, "value"), email.problem)
+        kind = _choice(item.type, CONTACT_POINT_TYPES, join_path(where, "type"), warnings)
         same = email.value.normalized or email.value.value
         if same not in seen_emails:
             seen_emails.add(same)
@@ -179,12 +181,12 @@ def read_customer(
     for index, entry in enumerate(data.phones or []):
         where = join_path(path, "phones", index)
         if not entry.value:
-            notes.warn(join_path(where, "value"), "a phone needs a value; skipped")
+            warnings.warn(join_path(where, "value"), "a phone needs a value; skipped")
             continue
         phone = read_phone(entry.value, org.phone_region)
         if phone.problem:
-            notes.warn(join_path(where, "value"), phone.problem)
-        kind = _choice(entry.type, CONTACT_POINT_TYPES, join_path(where, "type"), notes)
+            warnings.warn(join_path(where, "value"), phone.problem)
+        kind = _choice(entry.type, CONTACT_POINT_TYPES, join_path(where, "type"), warnings)
         if phone.value.same_as not in seen_phones:
             seen_phones.add(phone.value.same_as)
             result.phones.append((kind, phone.value))
@@ -195,11 +197,11 @@ def read_customer(
         if address.country is not None:
             read = read_country(address.country.code, address.country.name)
             if read.problem:
-                notes.warn(join_path(where, "country"), read.problem)
+                warnings.warn(join_path(where, "country"), read.problem)
             if read.value:
                 country = {"code": read.value.code, "name": read.value.name}
         stored: dict[str, Any] = {
-            "type": _choice(address.type, ADDRESS_TYPES, join_path(where, "type"), notes),
+            "type": _choice(address.type, ADDRESS_TYPES, join_path(where, "type"), warnings),
             "street": address.street or "",
             "city": address.city or "",
             "state": address.state or "",
@@ -212,7 +214,9 @@ def read_customer(
     for index, handle in enumerate(data.im or []):
         where = join_path(path, "im", index)
         if handle.value:
-            protocol = _choice(handle.protocol, IM_PROTOCOLS, join_path(where, "protocol"), notes)
+            protocol = _choice(
+                handle.protocol, IM_PROTOCOLS, join_path(where, "protocol"), warnings
+            )
             result.im.append({"protocol": protocol, "value": handle.value})
 
     for website in data.websites or []:
@@ -221,7 +225,7 @@ def read_customer(
 
     if data.cus_fields:
         result.custom_fields = read_custom_fields(
-            data.cus_fields, record_type, directory, join_path(path, "cusFields"), notes
+            data.cus_fields, record_type, directory, join_path(path, "cusFields"), warnings
         )
     if data.permit is not None:
         result.permit = read_permit(
@@ -230,14 +234,14 @@ def read_customer(
             data.permit.users,
             directory,
             join_path(path, "permit"),
-            notes,
+            warnings,
             updating=updating,
         )
     return result
 
 
 def read_company(
-    payload: CustomerData, directory: OrgDirectory, path: str, notes: Notes
+    payload: CustomerData, directory: OrgDirectory, path: str, warnings: Warnings
 ) -> CustomerInput:
     """`companyContact`: an account, found by its CID- code, name, emails or phones."""
     company = read_customer(
@@ -245,12 +249,12 @@ def read_company(
         record_type="contact",
         directory=directory,
         path=join_path(path, "companyContact"),
-        notes=notes,
+        warnings=warnings,
     )
     named = kind_of_code(company.code)
     if company.code and named != Kind.ACCOUNT:
         what = f"names a {named.label.lower()}" if named else "is not a customer code"
-        notes.warn(
+        warnings.warn(
             join_path(company.path, "customerId"),
             f"{company.code} {what}, not an account (CID-); the company is looked up by "
             "its other fields",
@@ -270,25 +274,25 @@ _LIMITED = {
 }
 
 
-def _drop_overlong(result: CustomerInput, notes: Notes) -> None:
+def _drop_overlong(result: CustomerInput, warnings: Warnings) -> None:
     """PostgreSQL refuses a value longer than its column and SQLite keeps it: such a
     value is ignored with a warning on both, rather than failing the action on one."""
     for attribute, name in _LIMITED.items():
         value = getattr(result, attribute)
         limit = getattr(Customer._meta.get_field(attribute), "max_length", None)
         if value is not None and limit is not None and len(value) > limit:
-            notes.warn(join_path(result.path, name), f"longer than {limit} characters; ignored")
+            warnings.warn(join_path(result.path, name), f"longer than {limit} characters; ignored")
             setattr(result, attribute, None)
 
 
-def _choice(given: str | None, allowed: tuple[str, ...], path: str, notes: Notes) -> str:
+def _choice(given: str | None, allowed: tuple[str, ...], path: str, warnings: Warnings) -> str:
     """One of `allowed` (any case); anything else is "Other", with a warning."""
     if not given:
         return "Other"
     for choice in allowed:
         if choice.casefold() == given.casefold():
             return choice
-    notes.warn(path, f"{given!r} is not one of {', '.join(allowed)}; stored as Other")
+    warnings.warn(path, f"{given!r} is not one of {', '.join(allowed)}; stored as Other")
     return "Other"
 
 
@@ -302,7 +306,7 @@ def read_lookup(
     *,
     path: str,
     directory: OrgDirectory,
-    notes: Notes,
+    warnings: Warnings,
     code: str | None = None,
     contact_id: str | None = None,
     passport: str | None = None,
@@ -316,17 +320,19 @@ def read_lookup(
     if email:
         read = read_email(email)
         if read.problem:
-            notes.warn(join_path(path, "email"), read.problem)
+            warnings.warn(join_path(path, "email"), read.problem)
         found.emails.append(("Other", read.value))
     if phone:
         phone_read = read_phone(phone, directory.org.phone_region)
         if phone_read.problem:
-            notes.warn(join_path(path, "phone"), phone_read.problem)
+            warnings.warn(join_path(path, "phone"), phone_read.problem)
         found.phones.append(("Other", phone_read.value))
     return found
 
 
-def settle_code(data: CustomerInput, *, lead: bool, declared: str | None, notes: Notes) -> bool:
+def settle_code(
+    data: CustomerInput, *, lead: bool, declared: str | None, warnings: Warnings
+) -> bool:
     """Whether `data` names a lead, once its customerId has had its say.
 
     The code's prefix decides (SPEC §4): `LID-` is a lead, `PID-` a contact, `CID-`
@@ -342,11 +348,11 @@ def settle_code(data: CustomerInput, *, lead: bool, declared: str | None, notes:
     code = data.code.strip().upper()
     where = join_path(data.path, "customerId")
     if (kind == Kind.LEAD) != lead and declared is not None:
-        notes.warn(where, f"{code} names a {kind.label.lower()}; {declared}")
+        warnings.warn(where, f"{code} names a {kind.label.lower()}; {declared}")
     if kind != Kind.LEAD:
         said_account = data.declared_type == 1
         if data.declared_type is not None and said_account != (kind == Kind.ACCOUNT):
-            notes.warn(
+            warnings.warn(
                 where,
                 f'{code} names a {kind.label.lower()}; "type": {data.declared_type} is ignored',
             )
@@ -354,19 +360,19 @@ def settle_code(data: CustomerInput, *, lead: bool, declared: str | None, notes:
     return kind == Kind.LEAD
 
 
-def lead_meant(data: CustomerInput, contact_type: str | None, notes: Notes) -> bool:
+def lead_meant(data: CustomerInput, contact_type: str | None, warnings: Warnings) -> bool:
     """Whether the customer an add-note, add-ticket or deal names is a lead: by its
     customerId's prefix, else by `contactType` (SPEC §4-5)."""
-    lead = read_contact_type(contact_type, join_path(data.path, "contactType"), notes) == "lead"
+    lead = read_contact_type(contact_type, join_path(data.path, "contactType"), warnings) == "lead"
     declared = f"contactType {contact_type!r} is ignored" if contact_type else None
-    return settle_code(data, lead=lead, declared=declared, notes=notes)
+    return settle_code(data, lead=lead, declared=declared, warnings=warnings)
 
 
-def read_contact_type(value: str | None, path: str, notes: Notes) -> str:
+def read_contact_type(value: str | None, path: str, warnings: Warnings) -> str:
     """`contactType`: "lead" or "customer" (the default)."""
     if value is None or value.lower() in ("customer", "contact", "account"):
         return "customer"
     if value.lower() == "lead":
         return "lead"
-    notes.warn(path, f"{value!r} is not lead or customer; taken as customer")
+    warnings.warn(path, f"{value!r} is not lead or customer; taken as customer")
     return "customer"

@@ -74,7 +74,7 @@ def customer_add(w: Writer, data: CustomerInput, kind: Kind) -> CustomerResult:
         if kind == Kind.CONTACT:
             company = company_find_or_create(w, data.company)
         else:
-            w.notes.warn(
+            w.warnings.warn(
                 join_path(data.path, "companyContact"),
                 "only a contact (type 0) belongs to a company; ignored",
             )
@@ -134,6 +134,7 @@ def customer_create(
         # The default tag only when the data carries no tag of its own (SPEC §2).
         tags=data.tags if data.tags is not None else default_tags,
         custom_fields=data.custom_fields,
+        attribution=data.attribution,
         source_id=source_id,
         owner=w.origin.actor,
         permit_status=permit.status,
@@ -169,7 +170,7 @@ def company_find_or_create(w: Writer, data: CustomerInput) -> CompanyLink | None
         company = Customer.objects.get(id=match.customer_id)
         return CompanyLink(company, created=False, matched_on=match.matched_on)
     if not data.name:
-        w.notes.warn(
+        w.warnings.warn(
             join_path(data.path, "name"),
             "no account matches and a new one needs a name; the contact is not linked",
         )
@@ -195,7 +196,7 @@ def customer_update(
             )
         )
     if target.match is None:
-        w.notes.warn(
+        w.warnings.warn(
             data.path,
             f"no {' or '.join(kinds)} matches {data.keys_given()}; nothing was changed "
             "(an update never creates a record)",
@@ -245,7 +246,7 @@ def customer_update(
                         mentions_customer=customer,
                     )
         else:
-            w.notes.warn(
+            w.warnings.warn(
                 join_path(data.path, "companyContact"),
                 "only a contact belongs to a company; ignored",
             )
@@ -280,7 +281,7 @@ def _warn_contradictions(
     found = f"{target.match.matched_on} {target.match.value}"
     for key, shown, group in target.contradictions:
         others = ", ".join(codes[i] for i in group if i in codes)
-        w.notes.warn(
+        w.warnings.warn(
             join_path(data.path, _KEY_FIELDS.get(key, key)),
             f"{key} {shown} belongs to {others}, not to {customer.code}; {customer.code} "
             f"(found by {found}) was updated and {others} left as it was",
@@ -476,7 +477,7 @@ def customer_find_or_create(
         if (match.kind if match else kind) == Kind.CONTACT:
             company = company_find_or_create(w, data.company)
         else:
-            w.notes.warn(
+            w.warnings.warn(
                 join_path(data.path, "companyContact"),
                 "only a contact (type 0) belongs to a company; ignored",
             )

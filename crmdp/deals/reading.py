@@ -9,7 +9,7 @@ from typing import Any
 
 from crmdp.customers.models import Kind, kind_of_code
 from crmdp.customers.reading import CustomerInput, lead_meant, read_company, read_customer
-from crmdp.lib.issues import ActionFailed, Issue, Notes, join_path
+from crmdp.lib.issues import ActionFailed, Issue, Warnings, join_path
 from crmdp.lib.values import aware, name_key, read_datetime, read_decimal
 from crmdp.listeners.schemas import AddDeal
 from crmdp.orgs.custom_fields import read_custom_fields
@@ -55,7 +55,9 @@ class DealInput:
         return name_key(self.name) if self.name else None
 
 
-def read_deal(payload: AddDeal, directory: OrgDirectory, path: str, notes: Notes) -> DealInput:
+def read_deal(
+    payload: AddDeal, directory: OrgDirectory, path: str, warnings: Warnings
+) -> DealInput:
     if payload.name and len(payload.name) > _NAME_LENGTH:
         raise ActionFailed(Issue(join_path(path, "name"), f"longer than {_NAME_LENGTH} characters"))
     data = DealInput(path=path, name=payload.name, description=payload.description)
@@ -66,11 +68,13 @@ def read_deal(payload: AddDeal, directory: OrgDirectory, path: str, notes: Notes
         if digits.isdecimal() and len(digits) <= 19 and int(digits) <= _MAX_DEAL_ID:
             data.deal_id = int(payload.deal_id)
         else:
-            notes.warn(join_path(path, "dealId"), "a dealId is a number; looked up by name instead")
+            warnings.warn(
+                join_path(path, "dealId"), "a dealId is a number; looked up by name instead"
+            )
     if payload.value is not None:
         value = read_decimal(payload.value, directory.org.conventions)
         if value.problem:  # unreadable, or read by the org's convention (50,000)
-            notes.warn(join_path(path, "value"), value.problem)
+            warnings.warn(join_path(path, "value"), value.problem)
         if value.value is not None:
             # Rounded as the column stores it; beyond the column (20 digits, 4 after the
             # point) PostgreSQL would refuse the action and SQLite store what it cannot
@@ -78,7 +82,7 @@ def read_deal(payload: AddDeal, directory: OrgDirectory, path: str, notes: Notes
             fits = abs(value.value) < _DEAL_VALUE_LIMIT
             rounded = value.value.quantize(Decimal("0.0001")) if fits else None
             if rounded is None or abs(rounded) >= _DEAL_VALUE_LIMIT:
-                notes.warn(
+                warnings.warn(
                     join_path(path, "value"),
                     "too large (at most 16 digits before the decimal point); ignored",
                 )
@@ -87,7 +91,7 @@ def read_deal(payload: AddDeal, directory: OrgDirectory, path: str, notes: Notes
     if payload.close_date is not None:
         moment = read_datetime(payload.close_date, directory.org.conventions)
         if moment.problem:
-            notes.warn(join_path(path, "closeDate"), moment.problem)
+            warnings.warn(join_path(path, "closeDate"), moment.problem)
         data.close_date = aware(moment.value) if moment.value else None
     if payload.stage:
         data.stage = directory.catalog(CatalogKind.STAGE, payload.stage)
@@ -105,7 +109,7 @@ def read_deal(payload: AddDeal, directory: OrgDirectory, path: str, notes: Notes
             item = directory.catalog(kind, given)
             if item is None:
                 known = ", ".join(directory.catalog_names(kind)) or "none defined"
-                notes.warn(
+                warnings.warn(
                     join_path(path, attribute),
                     f"no {kind} named {given!r} (known: {known}); skipped",
                 )
@@ -118,7 +122,7 @@ def read_deal(payload: AddDeal, directory: OrgDirectory, path: str, notes: Notes
             for index, email in enumerate(owners.users):
                 user = directory.user(email)
                 if user is None:
-                    notes.warn(
+                    warnings.warn(
                         join_path(where, "users", index),
                         f"no active user {email!r} in this org; skipped",
                     )
@@ -129,33 +133,33 @@ def read_deal(payload: AddDeal, directory: OrgDirectory, path: str, notes: Notes
             for index, group_name in enumerate(owners.groups):
                 group = directory.group(group_name)
                 if group is None:
-                    notes.warn(
+                    warnings.warn(
                         join_path(where, "groups", index), f"no group named {group_name!r}; skipped"
                     )
                 elif group not in data.owner_groups:
                     data.owner_groups.append(group)
     if payload.deal_with is not None:
         data.customer = _read_deal_customer(
-            payload.deal_with, directory, join_path(path, "dealWith"), notes
+            payload.deal_with, directory, join_path(path, "dealWith"), warnings
         )
     for index, contact in enumerate(payload.contacts or []):
         data.contacts.append(
-            _read_deal_customer(contact, directory, join_path(path, "contacts", index), notes)
+            _read_deal_customer(contact, directory, join_path(path, "contacts", index), warnings)
         )
     if payload.permit is not None:
         p = payload.permit
         data.permit = read_permit(
-            p.status, p.group, p.users, directory, join_path(path, "permit"), notes
+            p.status, p.group, p.users, directory, join_path(path, "permit"), warnings
         )
     if payload.cus_fields:
         data.custom_fields = read_custom_fields(
-            payload.cus_fields, "deal", directory, join_path(path, "cusFields"), notes
+            payload.cus_fields, "deal", directory, join_path(path, "cusFields"), warnings
         )
     return data
 
 
 def _read_deal_customer(
-    payload: Any, directory: OrgDirectory, path: str, notes: Notes
+    payload: Any, directory: OrgDirectory, path: str, warnings: Warnings
 ) -> DealCustomer:
     # The code names the record (SPEC §4), and so whose custom fields are meant.
     named = kind_of_code(payload.customer_id)
@@ -168,15 +172,15 @@ def _read_deal_customer(
         record_type="lead" if lead else "contact",
         directory=directory,
         path=path,
-        notes=notes,
+        warnings=warnings,
     )
-    lead = lead_meant(data, payload.contact_type, notes)
+    lead = lead_meant(data, payload.contact_type, warnings)
     if payload.company_contact is not None:
         if lead:
-            notes.warn(
+            warnings.warn(
                 join_path(path, "companyContact"),
                 "a lead has no company record (its company is the text companyLead); ignored",
             )
         else:
-            data.company = read_company(payload.company_contact, directory, path, notes)
+            data.company = read_company(payload.company_contact, directory, path, warnings)
     return DealCustomer(data, lead)

@@ -13,7 +13,7 @@ from crmdp.customers.services import Linked, customer_find_or_create
 from crmdp.deals.models import Deal
 from crmdp.deals.reading import DealInput
 from crmdp.history.services import Writer
-from crmdp.lib.issues import ActionFailed, Issue, Notes, join_path
+from crmdp.lib.issues import ActionFailed, Issue, Warnings, join_path
 from crmdp.lib.values import name_key
 from crmdp.orgs.models import CatalogKind, Series
 from crmdp.orgs.permits import Permit
@@ -29,13 +29,13 @@ class DealResult:
     customers: list[Linked]  # dealWith first (when given), then contacts
 
 
-def deal_find(org_id: int, data: DealInput, notes: Notes) -> tuple[Deal | None, str | None]:
+def deal_find(org_id: int, data: DealInput, warnings: Warnings) -> tuple[Deal | None, str | None]:
     """By dealId, else by name (any case; the oldest of several)."""
     if data.deal_id is not None:
         deal = Deal.objects.select_for_update().filter(org_id=org_id, number=data.deal_id).first()
         if deal is not None:
             return deal, "dealId"
-        notes.warn(
+        warnings.warn(
             join_path(data.path, "dealId"), f"no deal {data.deal_id_given}; looked up by name"
         )
     key = data.name_key()
@@ -54,7 +54,7 @@ def deal_find(org_id: int, data: DealInput, notes: Notes) -> tuple[Deal | None, 
 def deal_save(w: Writer, data: DealInput) -> DealResult:
     if data.stage_problem is not None:
         raise ActionFailed(data.stage_problem)
-    deal, matched_on = deal_find(w.org.id, data, w.notes)
+    deal, matched_on = deal_find(w.org.id, data, w.warnings)
     if deal is None:
         return _deal_create(w, data)
     field_names = {str(d.id): d.name for d in w.directory.custom_fields("deal").values()}

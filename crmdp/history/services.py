@@ -11,7 +11,7 @@ from crmdp.backends import rows
 from crmdp.customers.matching import KeyIndex
 from crmdp.customers.numbering import NewCustomers
 from crmdp.history.models import HistoryEntry
-from crmdp.lib.issues import Notes
+from crmdp.lib.issues import Warnings
 from crmdp.orgs.directory import OrgDirectory
 from crmdp.orgs.models import Org, User
 from crmdp.orgs.numbering import Numbers
@@ -72,7 +72,7 @@ class Writer:
     origin: Origin
     directory: OrgDirectory
     history: HistoryBuffer
-    notes: Notes
+    warnings: Warnings
     keys: KeyIndex
     new_customers: NewCustomers  # ids for new customers, and the request's pending rows
     numbers: Numbers  # the org's codes: PID-n, CID-n, LID-n, TID-n, dealId

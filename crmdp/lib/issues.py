@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -14,14 +14,12 @@ class Issue:
         return {"field": self.field, "message": self.message}
 
 
-@dataclass
-class Notes:
-    """Warnings gathered while one action is read and carried out."""
-
-    warnings: list[Issue] = field(default_factory=list)
+class Warnings(list[Issue]):
+    """The warnings gathered while one action is read and carried out: values that
+    could not be used, each naming its field. The action still succeeds."""
 
     def warn(self, path: str, message: str) -> None:
-        self.warnings.append(Issue(path, message))
+        self.append(Issue(path, message))
 
 
 class ActionFailed(Exception):

@@ -1,6 +1,10 @@
 """Reading incoming values: each reader returns what to store plus, when the value
 could not be read, a warning for the sender. No reader raises on bad input: an
 integration that sends one odd value must not lose the whole record.
+
+Over 400 lines on purpose: one short section per kind of value (names, emails,
+phones, dates, numbers, countries, tags), sharing `Read` and the org's
+`Conventions`, so every reading rule of SPEC §4 is found in one file.
 """
 
 from __future__ import annotations

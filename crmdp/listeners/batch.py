@@ -26,7 +26,7 @@ from crmdp.customers.models import Space
 from crmdp.customers.numbering import NewCustomers
 from crmdp.history.models import HistoryEntry
 from crmdp.history.services import HistoryBuffer, Origin, Writer
-from crmdp.lib.issues import ActionFailed, Invalid, Issue, Notes
+from crmdp.lib.issues import ActionFailed, Invalid, Issue, Warnings
 from crmdp.listeners.actions import Planned
 from crmdp.listeners.actions.base import ODD_VALUE
 from crmdp.listeners.results import Outcome, action_result
@@ -129,17 +129,17 @@ class Batch:
         return execute(sql, *rest)
 
     def execute(self, plan: Planned) -> dict[str, Any]:
-        notes = Notes(list(plan.notes.warnings))
+        warnings = Warnings(list(plan.warnings))
         if plan.action is None:
             assert plan.failure is not None
             return action_result(
-                plan.index, plan.action_type, Outcome("error"), notes.warnings, plan.failure.issues
+                plan.index, plan.action_type, Outcome("error"), warnings, plan.failure.issues
             )
         writer = Writer(
             self.origin,
             self.directory,
             HistoryBuffer(self.origin),
-            notes,
+            warnings,
             self.keys,
             self.new_customers,
             self.numbers,
@@ -172,15 +172,13 @@ class Batch:
                 raise NeedsSavepoints
             self.keys.action_failed()
             self.numbers.action_failed()
-            return action_result(
-                plan.index, plan.action_type, Outcome("error"), notes.warnings, issues
-            )
+            return action_result(plan.index, plan.action_type, Outcome("error"), warnings, issues)
         self.keys.action_done()
         self.numbers.action_done()
         self.new_customers.add(writer.created)
         self.history += writer.history.entries
         self.outbox += writer.outbox
-        return action_result(plan.index, plan.action_type, outcome, notes.warnings)
+        return action_result(plan.index, plan.action_type, outcome, warnings)
 
     def flush(self) -> None:
         self.new_customers.flush()

@@ -65,6 +65,7 @@ def save_delivery(
     started: float,
     outcomes: Counter[str] | None = None,
     body_size: int | None = None,
+    spam: bool = False,
 ) -> Delivery:
     """Insert the log entry of one request, in the caller's transaction."""
     delivery = rows.build(
@@ -85,6 +86,8 @@ def save_delivery(
         received_at=timezone.now() - timedelta(seconds=time.monotonic() - started),
         duration_ms=round((time.monotonic() - started) * 1000, 3),
         replay_of=inbound.replay_of,
+        format=listener.format,
+        spam=spam,
     )
     rows.insert([delivery], return_ids=True)  # the hot path: no query compiler
     return delivery

@@ -1,6 +1,7 @@
 """The envelope of a listener request (SPEC §3): everything decided before an action
 is read. Who may send (source allowlist, signature, senderUser), how much (body
-size, rate, work cap), and whether it repeats an earlier request (idempotency).
+size, rate, work cap), the body read in the listener's format (formats/), and
+whether it repeats an earlier request (idempotency).
 A check that fails raises `Rejected`; nothing has been written then.
 """
 
@@ -14,16 +15,18 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
 from crmdp.lib import signatures
 from crmdp.lib.issues import Issue
 from crmdp.lib.netaddr import client_address, in_networks, parse_address, parse_networks
+from crmdp.listeners.formats import FORMATS
+from crmdp.listeners.formats.submission import Refused, Request, Submission
 from crmdp.listeners.models import Delivery, IdempotencyRecord, Listener
 from crmdp.listeners.results import error_body
 from crmdp.orgs.directory import active_member
-from crmdp.orgs.models import User
+from crmdp.orgs.models import Membership, Role, User
 
 MINUTE = timedelta(seconds=60)
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
@@ -47,7 +50,7 @@ class Inbound:
     webhook_timestamp: str | None = None
     webhook_signature: str | None = None
     replay_of: Delivery | None = None  # set when an admin replays a stored delivery
-    # Every header as sent, for body formats that read one (see formats/).
+    # Every header (case-insensitive), for the formats whose senders sign in one.
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -59,8 +62,7 @@ def inbound_from(request: HttpRequest) -> Inbound:
             request.META.get("HTTP_X_FORWARDED_FOR"),
             settings.TRUSTED_PROXIES,
         ),
-        # Kept in the delivery log: a control character (NUL) would not store on PostgreSQL.
-        content_type="".join(ch for ch in request.content_type or "" if ch.isprintable()),
+        content_type=_content_type(request),
         declared_length=_declared_length(request),
         read_body=_body_reader(request),
         idempotency_key=request.headers.get("Idempotency-Key"),
@@ -69,6 +71,14 @@ def inbound_from(request: HttpRequest) -> Inbound:
         webhook_signature=request.headers.get("webhook-signature"),
         headers=request.headers,
     )
+
+
+def _content_type(request: HttpRequest) -> str:
+    # Kept in the delivery log: a control character (NUL) would not store on PostgreSQL.
+    # Whole, parameters included: a multipart body is read by its boundary (and so
+    # is its replay).
+    whole = request.META.get("CONTENT_TYPE") or request.content_type or ""
+    return "".join(ch for ch in whole if ch.isprintable())
 
 
 def _body_reader(request: HttpRequest) -> Callable[[int], bytes]:
@@ -93,6 +103,15 @@ class Reply:
     status: int
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
+    redirect: str | None = None  # form posts: where a browser goes next
+
+    def as_json(self) -> HttpResponse:
+        response = JsonResponse(
+            self.body, status=self.status, json_dumps_params={"ensure_ascii": False}
+        )
+        for name, value in self.headers.items():
+            response[name] = value
+        return response
 
 
 class Rejected(Exception):
@@ -145,6 +164,40 @@ def check_signature(listener: Listener, inbound: Inbound, body: bytes) -> None:
         )
     except signatures.SignatureProblem as problem:
         raise Rejected(401, "invalid_signature", str(problem)) from None
+
+
+def read_submission(listener: Listener, inbound: Inbound, body: bytes) -> Submission:
+    """The body read in the listener's format (crmdp.listeners.formats)."""
+    request = Request(
+        listener=listener,
+        body=body,
+        content_type=inbound.content_type,
+        headers=inbound.headers,
+        replay=inbound.replay_of is not None and inbound.replay_of.status == 200,
+    )
+    try:
+        return FORMATS[listener.format](request)
+    except Refused as refused:
+        raise Rejected(refused.status, refused.code, refused.message, *refused.details) from None
+
+
+def owner_email(listener: Listener) -> str:
+    """Who owns what a form-like sender creates (such senders name no senderUser):
+    the user who created the listener while they are an active member, else the
+    org's first owner."""
+    if listener.created_by is not None:
+        creator = active_member(listener.org, listener.created_by.email)
+        if creator is not None:
+            return creator.email
+    owner = (
+        Membership.objects.filter(
+            org_id=listener.org_id, role=Role.OWNER, is_active=True, user__is_active=True
+        )
+        .order_by("id")
+        .values_list("user__email", flat=True)
+        .first()
+    )
+    return owner or ""
 
 
 def sender_user(listener: Listener, sender: str) -> User:
@@ -256,6 +309,18 @@ def idempotency_key(listener: Listener, inbound: Inbound) -> str | None:
             400,
             "invalid_idempotency_key",
             f"the {header} header must be at most 200 printable ASCII characters",
+        )
+    return key
+
+
+def checked_key(key: str | None, what: str) -> str | None:
+    """A sender's own id of a submission, as an idempotency key."""
+    key = (key or "").strip()
+    if not key:
+        return None
+    if len(key) > 200 or not key.isprintable() or not key.isascii():
+        raise Rejected(
+            400, "invalid_idempotency_key", f"{what} must be at most 200 printable ASCII characters"
         )
     return key
 

@@ -24,6 +24,23 @@ def default_rate_limit() -> int | None:
     return limit if limit > 0 else None
 
 
+class Format(models.TextChoices):
+    """How a listener reads a body into actions (crmdp.listeners.formats)."""
+
+    ACTIONS = "actions"  # the JSON envelope of SPEC §3
+    FORM = "form"  # HTML form posts (urlencoded or multipart)
+    GOOGLE_ADS = "google-ads"  # the Google Ads lead form webhook
+    TYPEFORM = "typeform"  # Typeform's form_response webhook
+    MAPPED = "mapped"  # any JSON, through the listener's field map
+
+
+class Creates(models.TextChoices):
+    """What a form-like submission creates."""
+
+    LEAD = "lead"
+    CONTACT = "contact"
+
+
 class Listener(models.Model):
     """A secret URL that outside systems POST actions to, with its settings (SPEC §2)."""
 
@@ -49,6 +66,16 @@ class Listener(models.Model):
     )
     # Standard Webhooks secret; when set, every request must be signed with it.
     signing_secret = models.CharField(max_length=100, blank=True)
+    # How bodies are read, and the settings of the formats other than `actions`.
+    format = models.CharField(max_length=20, choices=Format.choices, default=Format.ACTIONS)
+    creates = models.CharField(max_length=10, choices=Creates.choices, default=Creates.LEAD)
+    redirect_url = models.CharField(max_length=2000, blank=True)
+    redirect_hosts = models.JSONField(default=list, blank=True)  # ["shop.example"]
+    embed_origins = models.JSONField(default=list, blank=True)  # ["https://shop.example"]
+    form_fields = models.JSONField(default=list, blank=True)  # [] = the default fields
+    # google-ads: the google_key the body must carry; typeform: the HMAC secret.
+    format_secret = models.CharField(max_length=200, blank=True)
+    field_map = models.JSONField(default=dict, blank=True)  # mapped: {target: path}
     created_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -84,6 +111,8 @@ class Delivery(models.Model):
     replay_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replays"
     )
+    format = models.CharField(max_length=20, default=Format.ACTIONS)  # the listener's, then
+    spam = models.BooleanField(default=False)  # a form's honeypot was filled in
 
     class Meta:
         indexes = [

@@ -1,7 +1,8 @@
-"""Receiving a listener request (SPEC §3): the envelope checks (envelope.py), the
-body read in its format (formats/), every action read (actions/) and run in order
-inside one transaction (batch.py), then the delivery log entry (deliveries.py) in
-that same transaction, so a 200 is only ever answered for what is committed.
+"""Receiving a listener request (SPEC §3): the envelope checks and the body read in
+the listener's format (envelope.py, formats/), every action read (actions/) and run
+in order inside one transaction (batch.py), then the delivery log entry
+(deliveries.py) in that same transaction, so a 200 is only ever answered for what
+is committed.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ import uuid
 from collections import Counter
 from typing import Any
 
+from django.db import transaction
+
 from crmdp.backends.health import CONNECTION_ERRORS, database_answers
 from crmdp.history.services import Origin
-from crmdp.listeners import batch, formats
+from crmdp.listeners import batch
 from crmdp.listeners.actions import plan
 from crmdp.listeners.deliveries import (
     log_failure,
@@ -36,9 +39,12 @@ from crmdp.listeners.envelope import (
     check_signature,
     check_source,
     check_work,
+    checked_key,
     claim_key,
     idempotency_key,
+    owner_email,
     read_body,
+    read_submission,
     sender_user,
 )
 from crmdp.listeners.models import IdempotencyRecord, Listener
@@ -69,14 +75,21 @@ def receive(listener: Listener, inbound: Inbound) -> Reply:
         key = idempotency_key(listener, inbound)
         body = read_body(inbound)
         check_signature(listener, inbound, body)
-        read = formats.read(
-            formats.DEFAULT, formats.Body(body, inbound.content_type, inbound.headers)
-        )
-        sender = read.sender
-        check_work(read.items)
+        submission = read_submission(listener, inbound, body)
+        sender = submission.sender or owner_email(listener)
+        if inbound.replay_of is None:  # a replay is run again, as in `actions`
+            key = key or checked_key(submission.idempotency_key, "the sender's own id")
+        check_work(submission.items)
         user = sender_user(listener, sender)
         if key:
             check_repeat(listener, key, body)
+        if submission.spam:
+            # Answered as a success, so that the bot learns nothing; nothing is run.
+            reply = Reply(200, {"requestId": str(request_id), "results": []})
+            reply.redirect = submission.redirect
+            with transaction.atomic():
+                save_delivery(listener, inbound, request_id, body, user, reply, started, spam=True)
+            return reply
     except Rejected as rejected:
         reply = rejected.reply
         reply.body["requestId"] = str(request_id)
@@ -90,7 +103,9 @@ def receive(listener: Listener, inbound: Inbound) -> Reply:
         return replayed.reply
     origin = Origin(org=listener.org, actor=user, listener=listener, request_id=request_id)
     try:
-        return _accept(listener, origin, inbound, body, key, read.items, started)
+        reply = _accept(listener, origin, inbound, body, key, submission.items, started)
+        reply.redirect = submission.redirect
+        return reply
     except Exception as exc:
         if isinstance(exc, CONNECTION_ERRORS) and not database_answers():
             raise  # an outage: answered 503 (crmdp/web/outage.py); nothing to log it in

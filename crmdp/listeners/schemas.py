@@ -5,6 +5,10 @@ The models are strict about shape and lenient about spelling, as SPEC §3-4 ask:
 may stand for a list of one. A value of the wrong shape is dropped with a warning
 naming its field (the rest of the record is kept); a missing required field is the
 only thing that fails an action. Unknown keys are warnings, never errors.
+
+Over 400 lines on purpose: the whole webhook contract, every action's model and
+the lenient types they share, in the order of the vendor guide, so the contract
+is read (and reviewed against SPEC §3) in one place.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from crmdp.lib.issues import ActionFailed, Issue, Notes, join_path
+from crmdp.lib.issues import ActionFailed, Issue, Warnings, join_path
 from crmdp.lib.values import read_tags
 
 # -- lenient scalar types ---------------------------------------------------------------
@@ -130,6 +134,38 @@ def _scalar(value: Any) -> Any:
 
 # json_schema_input_type: the OpenAPI document shows what senders may send (numbers
 # as strings, "a, b" tags), not only the stricter shape the values are read into.
+# Attribution (utm_*, click ids, an ad platform's campaign ids): a small flat object.
+ATTRIBUTION_MAX_KEYS = 30
+ATTRIBUTION_MAX_KEY = 64
+ATTRIBUTION_MAX_VALUE = 500
+
+
+def _attribution(value: Any) -> dict[str, str] | None:
+    value = _blank_to_none(value)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValueError('must be an object such as {"utm_source": "google"}')
+    if len(value) > ATTRIBUTION_MAX_KEYS:
+        raise ValueError(f"at most {ATTRIBUTION_MAX_KEYS} keys")
+    read: dict[str, str] = {}
+    for key, item in value.items():
+        if not key.strip() or len(key) > ATTRIBUTION_MAX_KEY:
+            raise ValueError(f"keys are 1 to {ATTRIBUTION_MAX_KEY} characters")
+        if isinstance(item, bool):
+            item = "true" if item else "false"
+        if item is None or item == "":
+            continue
+        if not isinstance(item, str | int | float):
+            raise ValueError(f"{key}: must be a string or a number")
+        text = str(item).strip()
+        if len(text) > ATTRIBUTION_MAX_VALUE:
+            raise ValueError(f"{key}: at most {ATTRIBUTION_MAX_VALUE} characters")
+        if text:
+            read[key.strip()] = text
+    return read or None
+
+
 Text = Annotated[str | None, BeforeValidator(_text, json_schema_input_type=str | float | None)]
 WholeNumber = Annotated[
     int | None, BeforeValidator(_whole_number, json_schema_input_type=int | str | None)
@@ -267,6 +303,10 @@ class CustomerData(Payload):
     tag: Tags = None
     cus_fields: CustomFieldList = None
     permit: Permit = None
+    attribution: Annotated[
+        dict[str, str] | None,
+        BeforeValidator(_attribution, json_schema_input_type=dict[str, str] | None),
+    ] = None
 
     IGNORED = {
         "source": "the source of a new customer is the listener's default source",
@@ -394,7 +434,7 @@ class SendSms(Payload):
 # -- reading a payload ----------------------------------------------------------------
 
 
-def read_payload(model: type[Model], raw: Any, path: str, notes: Notes) -> Model:
+def read_payload(model: type[Model], raw: Any, path: str, warnings: Warnings) -> Model:
     """Validate `raw` against `model`; drop what is unreadable, with a warning each.
 
     Raises ActionFailed when `raw` is not an object or a required field is missing.
@@ -414,7 +454,7 @@ def read_payload(model: type[Model], raw: Any, path: str, notes: Notes) -> Model
                 data = copy.deepcopy(raw)
             for error in exc.errors():
                 location = tuple(error["loc"])
-                notes.warn(join_path(path, *location), f"{_reason(error)}; ignored")
+                warnings.warn(join_path(path, *location), f"{_reason(error)}; ignored")
                 _drop(data, location)
     if payload is None:
         raise ActionFailed(Issue(path, "could not be read"))
@@ -425,7 +465,7 @@ def read_payload(model: type[Model], raw: Any, path: str, notes: Notes) -> Model
     ]
     if missing:
         raise ActionFailed(*missing)
-    _report_unknown_keys(payload, path, notes)
+    _report_unknown_keys(payload, path, warnings)
     return payload
 
 
@@ -454,21 +494,21 @@ def _alias(model: type[BaseModel], name: str) -> str:
     return field.alias or name
 
 
-def _report_unknown_keys(payload: BaseModel, path: str, notes: Notes) -> None:
+def _report_unknown_keys(payload: BaseModel, path: str, warnings: Warnings) -> None:
     ignored = getattr(payload, "IGNORED", {})
     for key in payload.model_extra or {}:
         if key in ignored:
-            notes.warn(join_path(path, key), f"ignored: {ignored[key]}")
+            warnings.warn(join_path(path, key), f"ignored: {ignored[key]}")
         else:
-            notes.warn(join_path(path, key), "unknown field; ignored")
+            warnings.warn(join_path(path, key), "unknown field; ignored")
     for name, field in type(payload).model_fields.items():
         value = getattr(payload, name)
         # Paths are joined only for nested objects: most fields are plain values,
         # and a batch reads thousands of them.
         if isinstance(value, BaseModel):
-            _report_unknown_keys(value, join_path(path, field.alias or name), notes)
+            _report_unknown_keys(value, join_path(path, field.alias or name), warnings)
         elif isinstance(value, list):
             for index, item in enumerate(value):
                 if isinstance(item, BaseModel):
                     where = join_path(path, field.alias or name, index)
-                    _report_unknown_keys(item, where, notes)
+                    _report_unknown_keys(item, where, warnings)

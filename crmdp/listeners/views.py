@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from crmdp.lib.throttle import SlidingLimit
-from crmdp.listeners.envelope import inbound_from
+from crmdp.listeners import browsers
+from crmdp.listeners.envelope import Reply, inbound_from
+from crmdp.listeners.models import Format, Listener
 from crmdp.listeners.receiving import receive
 from crmdp.listeners.results import error_body
 from crmdp.listeners.selectors import listener_for_token
@@ -22,25 +23,31 @@ _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _unknown_tokens = SlidingLimit(settings.CRMDP_UNKNOWN_TOKEN_LIMIT)
 
 
-def _reply(body: dict[str, Any], status: int, headers: dict[str, str]) -> JsonResponse:
-    response = JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
-    for name, value in headers.items():
-        response[name] = value
-    return response
-
-
 @csrf_exempt  # senders are machines with a secret URL, not browsers with a session
-def listener_inbound(request: HttpRequest, token: str) -> JsonResponse:
+def listener_inbound(request: HttpRequest, token: str) -> HttpResponse:
+    if request.method == "OPTIONS":
+        return browsers.preflight(request, _listener_or_none(token))
     if request.method != "POST":
         refusal = error_body("method_not_allowed", "listeners accept POST only")
-        return _reply(refusal, 405, {"Allow": "POST"})
+        return Reply(405, refusal, {"Allow": "POST"}).as_json()
     inbound = inbound_from(request)
-    listener = listener_for_token(token) if _TOKEN_SHAPE.fullmatch(token) else None
+    listener = _listener_or_none(token)
     if listener is None:  # unknown and disabled alike: no hint that it exists
         wait = _unknown_tokens.hit(inbound.source_ip)
         if wait:  # someone is trying tokens: slow them down (per web process)
             refusal = error_body("rate_limited", "too many requests to unknown listeners")
-            return _reply(refusal, 429, {"Retry-After": str(math.ceil(wait))})
-        return _reply(error_body("not_found", "no such listener"), 404, {})
+            return Reply(429, refusal, {"Retry-After": str(math.ceil(wait))}).as_json()
+        return Reply(404, error_body("not_found", "no such listener")).as_json()
     reply = receive(listener, inbound)
-    return _reply(reply.body, reply.status, reply.headers)
+    if listener.format != Format.FORM:
+        return reply.as_json()
+    # A form post: a page (or a 303) for a browser's own post, and CORS for embedders.
+    response = browsers.page_for(reply) if browsers.wants_html(request) else reply.as_json()
+    for name, value in reply.headers.items():
+        response[name] = value
+    browsers.allow_origin(request, listener, response)
+    return response
+
+
+def _listener_or_none(token: str) -> Listener | None:
+    return listener_for_token(token) if _TOKEN_SHAPE.fullmatch(token) else None

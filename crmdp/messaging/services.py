@@ -77,7 +77,7 @@ def queue_welcome_messages(w: Writer, customer: Customer, path: str) -> list[Mes
     if listener.sms_enabled and context["phone"]:
         trial = sms_allowance_take(w.org, 1)
         if trial is None:
-            w.notes.warn(
+            w.warnings.warn(
                 join_path(path, "phones"),
                 f"the welcome SMS was not queued: {sms_refusal(w.org, 1)}",
             )
@@ -154,7 +154,7 @@ def sendable_phones(w: Writer, customer_id: int, path: str) -> list[Phone]:
         if entry.get("e164"):
             sendable.append(Phone(entry["value"], entry["e164"]))
         else:
-            w.notes.warn(path, f"the customer's phone {entry['value']!r} is not valid; not sent")
+            w.warnings.warn(path, f"the customer's phone {entry['value']!r} is not valid; not sent")
     return sendable
 
 

@@ -1,4 +1,4 @@
-"""Notes on a customer or a deal."""
+"""Notes on a customer, a deal or a ticket."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from crmdp.orgs.models import CatalogItem, Org, User, UserGroup
 
 
 class Note(models.Model):
-    """A note on a customer or on a deal, with its own permit and channel."""
+    """A note on a customer, a deal or a ticket, with its own permit and channel.
+    Listeners write notes on customers and deals (add-note); people also write them
+    on tickets, from the ticket's page."""
 
     org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="notes")
     body = models.TextField()
@@ -20,6 +22,9 @@ class Note(models.Model):
     )
     deal = models.ForeignKey(
         Deal, null=True, blank=True, on_delete=models.CASCADE, related_name="notes"
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket", null=True, blank=True, on_delete=models.CASCADE, related_name="notes"
     )
     owner = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

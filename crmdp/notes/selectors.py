@@ -10,13 +10,14 @@ from crmdp.customers.selectors import permitted
 from crmdp.deals.models import Deal
 from crmdp.notes.models import Note
 from crmdp.orgs.models import Membership
+from crmdp.tickets.models import Ticket
 
 
 def visible_notes(membership: Membership) -> QuerySet[Note]:
     """The org's notes whose permit lets this member see them, with what a note shows."""
     return (
         permitted(Note.objects.filter(org_id=membership.org_id), membership)
-        .select_related("owner", "channel", "permit_group", "customer", "deal")
+        .select_related("owner", "channel", "permit_group", "customer", "deal", "ticket")
         .prefetch_related("permit_users")
     )
 
@@ -29,6 +30,11 @@ def customer_notes(membership: Membership, customer: Customer) -> QuerySet[Note]
 def deal_notes(membership: Membership, deal: Deal) -> QuerySet[Note]:
     """A deal's notes this member may see, newest first."""
     return visible_notes(membership).filter(deal=deal).order_by("-id")
+
+
+def ticket_notes(membership: Membership, ticket: Ticket) -> QuerySet[Note]:
+    """A ticket's notes this member may see, newest first."""
+    return visible_notes(membership).filter(ticket=ticket).order_by("-id")
 
 
 def visible_note(membership: Membership, note_id: int) -> Note | None:

@@ -49,7 +49,7 @@ def note_on_customer(w: Writer, who: CustomerInput, lead: bool, note: NoteInput)
     match = find_by(w.keys, kinds, who, NOTE_ORDER)
     if match is None:
         what = "lead" if lead else "contact or account"
-        w.notes.warn(who.path, f"no {what} matches {who.keys_given()}; no note was added")
+        w.warnings.warn(who.path, f"no {what} matches {who.keys_given()}; no note was added")
         return NoteResult(None)
     customer = Customer.objects.get(id=match.customer_id)
     created = _note_create(w, note, customer=customer)
@@ -84,7 +84,7 @@ def note_on_deal(w: Writer, target: DealTarget, note: NoteInput) -> NoteResult:
         deal = Deal.objects.filter(org=w.org, name_key=key).order_by("id").first()
         missing = f"no deal is named {target.name!r}"
     if deal is None:
-        w.notes.warn(target.path, f"{missing}; no note was added")
+        w.warnings.warn(target.path, f"{missing}; no note was added")
         return NoteResult(None)
     created = _note_create(w, note, deal=deal)
     w.history.add(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crmdp.lib.issues import Notes, join_path
+from crmdp.lib.issues import Warnings, join_path
 from crmdp.lib.locales import DEFAULT, Conventions
 from crmdp.lib.values import name_key, read_date, read_decimal
 from crmdp.orgs.directory import OrgDirectory
@@ -64,7 +64,7 @@ def read_custom_fields(
     record_type: str,
     directory: OrgDirectory,
     path: str,
-    notes: Notes,
+    warnings: Warnings,
 ) -> dict[str, Any]:
     """`cusFields` as {definition id: value}; unknown names and misfits are warnings."""
     values: dict[str, Any] = {}
@@ -72,12 +72,12 @@ def read_custom_fields(
     for index, item in enumerate(items or []):
         where = join_path(path, index)
         if not item.name:
-            notes.warn(join_path(where, "name"), "a custom field needs a name; skipped")
+            warnings.warn(join_path(where, "name"), "a custom field needs a name; skipped")
             continue
         definition = definitions.get(name_key(item.name))
         if definition is None:
             known = ", ".join(repr(d.name) for d in definitions.values()) or "none"
-            notes.warn(
+            warnings.warn(
                 join_path(where, "name"),
                 f"no {record_type} custom field named {item.name!r} (known: {known}); skipped",
             )
@@ -86,9 +86,9 @@ def read_custom_fields(
             continue
         value, problem = read_custom_value(definition, item.value, directory.org.conventions)
         if value is None:
-            notes.warn(join_path(where, "value"), f"{definition.name}: {problem}; skipped")
+            warnings.warn(join_path(where, "value"), f"{definition.name}: {problem}; skipped")
             continue
         if problem:  # read, by a guess the sender should know about
-            notes.warn(join_path(where, "value"), f"{definition.name}: {problem}")
+            warnings.warn(join_path(where, "value"), f"{definition.name}: {problem}")
         values[str(definition.id)] = value
     return values

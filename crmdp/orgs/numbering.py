@@ -18,11 +18,10 @@ PostgreSQL and nothing like it on SQLite, and a sequence leaves gaps.
 
 from __future__ import annotations
 
-from django.db import connection
-
+from crmdp.backends import counters
 from crmdp.orgs.models import NumberSeries, Series
 
-_ALL = tuple(Series)
+_ALL_NAMES = tuple(series.value for series in Series)
 
 
 class Numbers:
@@ -44,17 +43,13 @@ class Numbers:
         requests never wait for each other in a cycle."""
         if self._last is not None:
             return
-        table = connection.ops.quote_name(NumberSeries._meta.db_table)
-        last = connection.ops.quote_name("last_given")
-        rows = ", ".join(["(%s, %s, 0)"] * len(_ALL))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} (org_id, series, {last}) VALUES {rows} "
-                f"ON CONFLICT (org_id, series) DO UPDATE SET {last} = {table}.{last} "
-                f"RETURNING series, {last}",
-                [value for series in _ALL for value in (self.org_id, series.value)],
-            )
-            self._last = {series: int(given) for series, given in cursor.fetchall()}
+        self._last = counters.read_and_lock(
+            NumberSeries,
+            scope=("org", self.org_id),
+            key="series",
+            value="last_given",
+            keys=_ALL_NAMES,
+        )
         self._stored = dict(self._last)
 
     def take(self, series: Series) -> int:
@@ -84,16 +79,13 @@ class Numbers:
         moved = {s: n for s, n in (self._last or {}).items() if n != self._stored[s]}
         if not moved:
             return 0
-        table = connection.ops.quote_name(NumberSeries._meta.db_table)
-        last = connection.ops.quote_name("last_given")
-        cases = " ".join(["WHEN %s THEN %s"] * len(moved))
-        marks = ", ".join(["%s"] * len(moved))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} SET {last} = CASE series {cases} END "
-                f"WHERE org_id = %s AND series IN ({marks})",
-                [*(v for pair in moved.items() for v in pair), self.org_id, *moved],
-            )
+        counters.write(
+            NumberSeries,
+            scope=("org", self.org_id),
+            key="series",
+            value="last_given",
+            values=moved,
+        )
         self._stored.update(moved)
         return len(moved)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from crmdp.lib.issues import Notes, join_path
+from crmdp.lib.issues import Warnings, join_path
 from crmdp.orgs.directory import OrgDirectory
 from crmdp.orgs.models import User, UserGroup
 
@@ -56,7 +56,7 @@ def read_permit(
     users: list[str] | None,
     directory: OrgDirectory,
     path: str,
-    notes: Notes,
+    warnings: Warnings,
     *,
     updating: bool | None = None,
 ) -> Permit:
@@ -82,33 +82,35 @@ def read_permit(
             False: "only the owner will see the record",
             None: "a new record is seen by its owner only, an existing one keeps its permit",
         }[updating]
-        notes.warn(join_path(path, "status"), f"{what}; {consequence}")
+        warnings.warn(join_path(path, "status"), f"{what}; {consequence}")
         return Permit(OWNER, readable=False)
     permit = Permit(readable)
     if permit.status == OWNER_AND_GROUP:
         if not group:
-            notes.warn(
+            warnings.warn(
                 join_path(path, "group"), "permit 3 needs a group; only the owner will see it"
             )
         else:
             permit.group = directory.group(group)
             if permit.group is None:
-                notes.warn(
+                warnings.warn(
                     join_path(path, "group"),
                     f"no group named {group!r} in this org; only the owner will see it",
                 )
     elif group:
-        notes.warn(join_path(path, "group"), "a group is used only with permit status 3; ignored")
+        warnings.warn(
+            join_path(path, "group"), "a group is used only with permit status 3; ignored"
+        )
     if permit.status == OWNER_AND_USERS:
         for index, email in enumerate(users or []):
             user = directory.user(email)
             if user is None:
-                notes.warn(
+                warnings.warn(
                     join_path(path, "users", index),
                     f"no active user {email!r} in this org; skipped",
                 )
             elif user not in permit.users:
                 permit.users.append(user)
     elif users:
-        notes.warn(join_path(path, "users"), "users are used only with permit status 4; ignored")
+        warnings.warn(join_path(path, "users"), "users are used only with permit status 4; ignored")
     return permit

@@ -54,6 +54,10 @@ class Ticket(models.Model):
     owner = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Who works on it now (SPEC §1's assignee): a member of the ticket's org.
+    assignee = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tickets"
+    )
     created_by_listener = models.ForeignKey(
         "listeners.Listener", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

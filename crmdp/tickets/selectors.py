@@ -3,10 +3,10 @@ customer, and to everyone in the org when it has none (as the read API has it)."
 
 from __future__ import annotations
 
-from django.db import connection
-from django.db.models import BooleanField, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
+from crmdp.backends.json_lists import has_text_ignoring_case
 from crmdp.customers.models import Customer
 from crmdp.customers.selectors import visible_customers
 from crmdp.deals.models import Deal
@@ -38,16 +38,8 @@ def visible_tickets(membership: Membership) -> QuerySet[Ticket]:
 
 def _tagged(tag: str) -> RawSQL:
     """The ticket has this tag, in any case. A ticket's tags are a JSON list with no
-    key table (customers have one), so each engine reads the list's elements itself."""
-    column = f'"{Ticket._meta.db_table}"."tags"'
-    if connection.vendor == "postgresql":
-        elements = f"jsonb_array_elements_text({column}) AS tag(value)"
-        value = "tag.value"
-    else:
-        elements = f"json_each({column})"
-        value = "json_each.value"
-    sql = f"EXISTS (SELECT 1 FROM {elements} WHERE lower({value}) = lower(%s))"
-    return RawSQL(sql, [tag.strip()], output_field=BooleanField())
+    key table (customers have one), so the list's elements are read in the database."""
+    return has_text_ignoring_case(Ticket, "tags", tag.strip())
 
 
 def ticket_list(
@@ -105,7 +97,14 @@ def visible_ticket(membership: Membership, code: str) -> Ticket | None:
     return (
         visible_tickets(membership)
         .select_related(
-            "customer", "deal", "group", "sla", "channel", "owner", "created_by_listener"
+            "customer",
+            "deal",
+            "group",
+            "sla",
+            "channel",
+            "owner",
+            "assignee",
+            "created_by_listener",
         )
         .filter(number=number)
         .first()

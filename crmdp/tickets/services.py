@@ -60,11 +60,11 @@ def ticket_add(w: Writer, data: TicketInput) -> TicketResult:
     if data.deal_id is not None:
         deal = Deal.objects.filter(org=w.org, number=data.deal_id).first()
         if deal is None:
-            w.notes.warn(join_path(data.path, "dealId"), f"no deal {data.deal_id}; not linked")
+            w.warnings.warn(join_path(data.path, "dealId"), f"no deal {data.deal_id}; not linked")
     title = data.title
     if title and len(title) > _TITLE_MAX:
         message = f"longer than {_TITLE_MAX} characters; the start of the body is used"
-        w.notes.warn(join_path(data.path, "title"), message)
+        w.warnings.warn(join_path(data.path, "title"), message)
         title = None
     now = timezone.now()
     sla = data.sla
@@ -118,7 +118,7 @@ def _ticket_customer(w: Writer, data: TicketInput) -> Linked | None:
     if match is not None:
         return Linked(Customer.objects.get(id=match.customer_id), created=False, match=match)
     if not (who.name or who.emails or who.phones):
-        w.notes.warn(
+        w.warnings.warn(
             data.path,
             "no customer matches and none is described (name, email or phone); "
             "the ticket has no customer",
@@ -128,7 +128,7 @@ def _ticket_customer(w: Writer, data: TicketInput) -> Linked | None:
         # A customer needs a name: it is named after what identifies it.
         named = who.emails[0][1].value if who.emails else who.phones[0][1].value
         who = replace(who, name=named)
-        w.notes.warn(
+        w.warnings.warn(
             join_path(data.path, "name"), f"no name given; the new customer is named {named!r}"
         )
     kind = Kind.LEAD if data.lead else (Kind.ACCOUNT if who.wants_account else Kind.CONTACT)

@@ -21,6 +21,7 @@ from crmdp.orgs.models import (
     User,
     UserGroup,
 )
+from crmdp.orgs.permits import EVERYBODY, OWNER, Permit
 from crmdp.tickets.models import TicketStatus
 
 # Service messages are written to follow the field's name ("is required when …").
@@ -304,3 +305,61 @@ class RegionForm(forms.Form):
         zone.choices = [("", "The country's main timezone")] + [
             (name, name) for name in locales.timezone_choices()
         ]
+
+
+# A note is short text, but not a tweet: a call's summary, an email pasted in.
+NOTE_LENGTH = 10_000
+
+
+class NoteForm(forms.Form):
+    """The "Note" box of a record's page."""
+
+    prefix = "note"
+
+    body = forms.CharField(
+        label="Note",
+        max_length=NOTE_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "What was said, what comes next"}),
+        error_messages={"required": "write something first."},
+    )
+    visible_to = forms.ChoiceField(
+        label="Visible to",
+        choices=[(str(EVERYBODY), "Everybody"), (str(OWNER), "Only me")],
+        initial=str(EVERYBODY),
+    )
+
+    def text(self) -> str:
+        return str(self.cleaned_data["body"])
+
+    def permit(self) -> Permit:
+        return Permit(int(self.cleaned_data["visible_to"]))
+
+
+class MemberChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.email)
+
+
+class TicketAssignForm(forms.Form):
+    """Who works on a ticket: a member of the org, and a group of it."""
+
+    assignee = MemberChoice(
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="Nobody",
+        error_messages={"invalid_choice": "choose an active member of this organisation."},
+    )
+    group = GroupChoice(
+        queryset=UserGroup.objects.none(),
+        required=False,
+        empty_label="No group",
+        error_messages={"invalid_choice": "choose one of this organisation's groups."},
+    )
+
+    def __init__(self, org: Org, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only this org's active members and groups: another org's id is no choice.
+        self.fields["assignee"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+            memberships__org=org, memberships__is_active=True
+        ).order_by("email")
+        self.fields["group"].queryset = _groups(org)  # type: ignore[attr-defined]

@@ -18,10 +18,11 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from django.db import Error, connection
-from django.db.migrations.executor import MigrationExecutor
+from django.db import Error
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
+
+from crmdp.backends.health import unapplied_migrations
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +41,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 @require_safe
 def readyz(request: HttpRequest) -> HttpResponse:
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        executor = MigrationExecutor(connection)
-        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        unapplied = unapplied_migrations()
     except Error as exc:  # DatabaseError, and InterfaceError for a dropped connection
         # The details (host names, users) go to the log, not to whoever probes.
         log.warning("readyz: the database does not answer: %s", exc)
@@ -55,8 +53,7 @@ def readyz(request: HttpRequest) -> HttpResponse:
                 "message": "the database does not answer",
             },
         )
-    if plan:
-        unapplied = [f"{migration.app_label}.{migration.name}" for migration, _ in plan]
+    if unapplied:
         return _probe_reply(
             503,
             {

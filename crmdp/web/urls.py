@@ -6,6 +6,7 @@ from crmdp.web.pages import (
     customers,
     deals,
     listeners,
+    members,
     messages,
     notes,
     org_settings,
@@ -27,15 +28,25 @@ urlpatterns = [
     # Records: one list and one detail page per record type.
     path("contacts/", customers.contact_list, name="contacts"),
     path("contacts/<str:code>/", customers.contact_detail, name="contact"),
+    path("contacts/<str:code>/notes/", notes.customer_note_add, name="contact-note-add"),
     path("leads/", customers.lead_list, name="leads"),
     path("leads/<str:code>/", customers.lead_detail, name="lead"),
+    path(
+        "leads/<str:code>/notes/",
+        notes.customer_note_add,
+        {"section": "leads"},
+        name="lead-note-add",
+    ),
     path("deals/", deals.deal_list_page, name="deals"),
     path("deals/board/", board.deal_board, name="deal-board"),
     path("deals/<str:deal_id>/", deals.deal_detail, name="deal"),
     path("deals/<str:deal_id>/stage/", board.deal_stage_page, name="deal-stage"),
+    path("deals/<str:deal_id>/notes/", notes.deal_note_add, name="deal-note-add"),
     path("tickets/", tickets.ticket_list_page, name="tickets"),
     path("tickets/<str:code>/", tickets.ticket_detail, name="ticket"),
     path("tickets/<str:code>/status/", tickets.ticket_status_page, name="ticket_status"),
+    path("tickets/<str:code>/notes/", notes.ticket_note_add, name="ticket-note-add"),
+    path("tickets/<str:code>/assign/", tickets.ticket_assign_page, name="ticket-assign"),
     # A note opens on its customer's or deal's page.
     path("notes/<int:note_id>/", notes.note_page, name="note"),
     # The outbox, for owners and admins.
@@ -43,9 +54,9 @@ urlpatterns = [
     path("messages/<int:message_id>/", messages.message_detail, name="message"),
     # Settings.
     path("settings/", org_settings.settings_home, name="settings"),
-    path("settings/users/", org_settings.users, name="users"),
-    path("settings/users/<int:member_id>/", org_settings.member_edit, name="member"),
-    path("settings/groups/", org_settings.group_add_page, name="group-add"),
+    path("settings/users/", members.users, name="users"),
+    path("settings/users/<int:member_id>/", members.member_edit, name="member"),
+    path("settings/groups/", members.group_add_page, name="group-add"),
     path("settings/catalogs/<slug:slug>/", org_settings.catalog_page, name="catalog"),
     path(
         "settings/catalogs/<slug:slug>/<int:item_id>/",

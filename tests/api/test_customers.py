@@ -123,6 +123,7 @@ def test_one_customer_has_every_field_of_the_spec(post, org, owner_api):
         "company": {"customerId": company, "name": "GOOGLE"},
         "companyLead": "",
         "contactId": "",
+        "attribution": {},
         "createdAt": shown["createdAt"],
         "history": shown["history"],
     }

@@ -5,13 +5,16 @@ writing notes, working tickets, adding and fixing records by hand."""
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from crmdp.deals.models import Deal
 from crmdp.orgs.models import Org
+from crmdp.tickets.models import Ticket
 from tests.listeners.guide_org import set_up_guide_org
 from tests.listeners.setups import new_deal
 from tests.web.conftest import screenshot
@@ -72,3 +75,95 @@ def test_a_seller_moves_deals_on_the_board_with_the_select_and_by_dragging(
     won.get_by_role("link", name="Spring order").click()
     history = page.get_by_role("region", name="History")
     expect(history).to_contain_text("Stage: New → Won, by huy.nguyenviet@htklabs.com.")
+
+
+def test_after_a_call_a_seller_writes_notes_on_the_contact_and_the_ticket(
+    live_server: Any, org: Org, post: Any, page: Page
+) -> None:
+    set_up_guide_org(org)
+    contact, ticket = post.actions(
+        (
+            "add-contact",
+            {
+                "name": "Lan",
+                "lastname": "Tran",
+                "emails": [{"value": "lan@example.com"}],
+                "phones": [{"value": "0905 000 001"}],
+            },
+        ),
+        ("add-ticket", {"title": "Invoice is wrong", "body": "Twice the price"}),
+    )
+    log_in(page, live_server.url)
+    page.get_by_role("link", name="Lan Tran").click()
+    expect(page.get_by_role("heading", name="Lan Tran", level=1)).to_be_visible()
+
+    notes = page.get_by_role("region", name="Notes")
+    notes.get_by_label("Note").fill("Called: wants the offer by Friday.")
+    notes.get_by_role("button", name="Add note").click()
+    expect(page.get_by_role("status")).to_contain_text("Note added.")
+    notes.get_by_label("Note").fill("Sent the offer.")
+    notes.get_by_label("Visible to").select_option(label="Only me")
+    notes.get_by_role("button", name="Add note").click()
+    items = notes.get_by_role("listitem")
+    expect(items).to_have_count(2)
+    expect(items.first).to_contain_text("Sent the offer.")  # newest first
+    expect(items.first).to_contain_text("visible to only the owner")
+    expect(items.nth(1)).to_contain_text("Called: wants the offer by Friday.")
+    expect(page.get_by_role("region", name="History")).to_contain_text(
+        "Note added by huy.nguyenviet@htklabs.com: “Sent the offer.”"
+    )
+
+    # An empty note is refused, in words.
+    notes.get_by_label("Note").fill("   ")
+    notes.get_by_role("button", name="Add note").click()
+    expect(page.get_by_role("alert")).to_contain_text("Note: write something first.")
+
+    page.goto(f"{live_server.url}/tickets/{ticket['record']['code']}/")
+    notes = page.get_by_role("region", name="Notes")
+    notes.get_by_label("Note").fill("Asked finance to re-issue it.")
+    notes.get_by_role("button", name="Add note").click()
+    expect(notes.get_by_role("listitem")).to_contain_text(["Asked finance to re-issue it."])
+    assert contact["status"] == "created"
+
+
+def test_a_support_agent_works_a_ticket_status_assignee_group_and_sees_it_overdue(
+    live_server: Any, org: Org, post: Any, page: Page
+) -> None:
+    set_up_guide_org(org)
+    result = post.action(
+        "add-ticket", {"title": "Printer on fire", "body": "Smoke", "slaName": "custom"}
+    )
+    code = result["record"]["code"]
+    Ticket.objects.filter(org=org).update(first_response_due=timezone.now() - timedelta(minutes=90))
+    log_in(page, live_server.url)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Tickets").click()
+    page.get_by_role("link", name="Printer on fire").click()
+    expect(page.get_by_role("heading", name="Printer on fire", level=1)).to_be_visible()
+    sla = page.get_by_role("region", name="SLA")
+    expect(sla).to_contain_text("First response due")
+    expect(sla).to_contain_text("Resolution due")
+    expect(sla.locator(".badge-overdue")).to_contain_text("Overdue by 1 h 30 min")
+
+    page.get_by_label("Status").select_option(label="Open")
+    page.get_by_role("button", name="Set status").click()
+    expect(page.get_by_role("status")).to_contain_text(f"{code} is now Open.")
+
+    assignment = page.get_by_role("region", name="Assignment")
+    assignment.get_by_label("Assignee").select_option(label="nhanvien1@beeiq.co")
+    assignment.get_by_label("Group").select_option(label="Nhom 1")
+    assignment.get_by_role("button", name="Assign").click()
+    expect(page.get_by_role("status")).to_contain_text(
+        f"{code} is assigned to nhanvien1@beeiq.co (Nhom 1)."
+    )
+    history = page.get_by_role("region", name="History")
+    expect(history).to_contain_text("Status: New → Open, by huy.nguyenviet@htklabs.com.")
+    expect(history).to_contain_text(
+        "Assignee: (none) → nhanvien1@beeiq.co, by huy.nguyenviet@htklabs.com."
+    )
+    expect(history).to_contain_text("Group: (none) → Nhom 1, by huy.nguyenviet@htklabs.com.")
+
+    # Resolved: late no more.
+    page.get_by_label("Status").select_option(label="Resolved")
+    page.get_by_role("button", name="Set status").click()
+    expect(page.get_by_role("status")).to_contain_text(f"{code} is now Resolved.")
+    expect(page.locator(".badge-overdue")).to_have_count(0)

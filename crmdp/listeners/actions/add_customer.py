@@ -8,7 +8,7 @@ from typing import Any
 from crmdp.customers.matching import KeyIndex, find_duplicate
 from crmdp.customers.services import customer_add, space_kinds
 from crmdp.history.services import Writer
-from crmdp.lib.issues import Notes, join_path
+from crmdp.lib.issues import Warnings, join_path
 from crmdp.listeners import schemas
 from crmdp.listeners.actions.base import CustomerAction, customer_outcome, warn_other_space
 from crmdp.listeners.results import Outcome
@@ -18,18 +18,18 @@ from crmdp.orgs.directory import OrgDirectory
 class _AddAction(CustomerAction):
     updating = False
 
-    def read(self, payload: Any, directory: OrgDirectory, notes: Notes) -> None:
-        super().read(payload, directory, notes)
+    def read(self, payload: Any, directory: OrgDirectory, warnings: Warnings) -> None:
+        super().read(payload, directory, warnings)
         data, action = self.data, f"add-{self.record_type}"
         # Known fields that do not apply to adding: warned about, never silently dropped.
         if data.code:
-            notes.warn(
+            warnings.warn(
                 join_path(self.path, "customerId"),
                 f"{action} creates a record, which gets its own code; "
                 f"to change {data.code.strip().upper()}, use update-{self.record_type}; ignored",
             )
             data.code = None
-        warn_other_space(payload, action, self.lead, self.path, notes)
+        warn_other_space(payload, action, self.lead, self.path, warnings)
 
     @property
     def needs_customer_rows(self) -> bool:

@@ -9,7 +9,7 @@ from crmdp.customers.models import Space
 from crmdp.deals.reading import read_deal
 from crmdp.deals.services import deal_save
 from crmdp.history.services import Writer
-from crmdp.lib.issues import Notes
+from crmdp.lib.issues import Warnings
 from crmdp.listeners import schemas
 from crmdp.listeners.actions.base import (
     DEAL_SPACE,
@@ -25,8 +25,8 @@ from crmdp.orgs.directory import OrgDirectory
 class AddDeal(Action):
     schema = schemas.AddDeal
 
-    def read(self, payload: Any, directory: OrgDirectory, notes: Notes) -> None:
-        self.data = read_deal(payload, directory, self.path, notes)
+    def read(self, payload: Any, directory: OrgDirectory, warnings: Warnings) -> None:
+        self.data = read_deal(payload, directory, self.path, warnings)
 
     def may_number(self, keys: KeyIndex) -> bool:
         return True

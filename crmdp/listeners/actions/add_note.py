@@ -6,7 +6,7 @@ from typing import Any
 
 from crmdp.customers.reading import lead_meant, read_lookup
 from crmdp.history.services import Writer
-from crmdp.lib.issues import Notes, fail, join_path
+from crmdp.lib.issues import Warnings, fail, join_path
 from crmdp.listeners import schemas
 from crmdp.listeners.actions.base import Action, catalog_entry
 from crmdp.listeners.results import Outcome, RecordRef, customer_ref
@@ -22,7 +22,7 @@ _CUSTOMER_KEYS = ("customer_id", "contact_id", "contact_type", "passport", "emai
 class AddNote(Action):
     schema = schemas.AddNote
 
-    def read(self, payload: Any, directory: OrgDirectory, notes: Notes) -> None:
+    def read(self, payload: Any, directory: OrgDirectory, warnings: Warnings) -> None:
         model = (payload.model or "contact").lower()
         if model not in ("contact", "deal"):
             raise fail(join_path(self.path, "model"), "must be contact (the default) or deal")
@@ -34,14 +34,18 @@ class AddNote(Action):
                 payload.permit.users,
                 directory,
                 join_path(self.path, "permit"),
-                notes,
+                warnings,
                 updating=False,
             )
             if payload.permit
             else Permit()
         )
         channel = catalog_entry(
-            directory, CatalogKind.CHANNEL, payload.channel, join_path(self.path, "channel"), notes
+            directory,
+            CatalogKind.CHANNEL,
+            payload.channel,
+            join_path(self.path, "channel"),
+            warnings,
         )
         self.note = NoteInput(payload.body, permit, channel, payload.tag or [])
         if model == "deal":
@@ -56,18 +60,20 @@ class AddNote(Action):
                 payload.name,
             )
             if payload.tag:
-                notes.warn(join_path(self.path, "tag"), "tags are added to customers only; ignored")
+                warnings.warn(
+                    join_path(self.path, "tag"), "tags are added to customers only; ignored"
+                )
             self.note.tags = []
             for key in _CUSTOMER_KEYS:
                 if getattr(payload, key) is not None:
-                    notes.warn(
+                    warnings.warn(
                         join_path(self.path, schemas.AddNote.model_fields[key].alias or key),
                         'finds a customer, and this note is for a deal ("model": "deal"); ignored',
                     )
             return
         for key, field in (("deal_id", "dealId"), ("name", "name")):
             if getattr(payload, key) is not None:
-                notes.warn(
+                warnings.warn(
                     join_path(self.path, field),
                     'finds a deal, and this note is for a customer (set "model": "deal" '
                     "for a deal's note); ignored",
@@ -75,14 +81,14 @@ class AddNote(Action):
         self.who = read_lookup(
             path=self.path,
             directory=directory,
-            notes=notes,
+            warnings=warnings,
             code=payload.customer_id,
             contact_id=payload.contact_id,
             passport=payload.passport,
             email=payload.email,
             phone=payload.phone,
         )
-        self.lead = lead_meant(self.who, payload.contact_type, notes)
+        self.lead = lead_meant(self.who, payload.contact_type, warnings)
         who = self.who
         if not (who.code or who.contact_id or who.passport or who.emails or who.phones):
             raise fail(

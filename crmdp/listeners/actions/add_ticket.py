@@ -8,7 +8,7 @@ from crmdp.customers.matching import KeyIndex
 from crmdp.customers.models import Space
 from crmdp.customers.reading import lead_meant, read_lookup
 from crmdp.history.services import Writer
-from crmdp.lib.issues import Notes, join_path
+from crmdp.lib.issues import Warnings, join_path
 from crmdp.listeners import schemas
 from crmdp.listeners.actions.base import Action, catalog_entry, customer_related, scoped
 from crmdp.listeners.results import Outcome, RecordRef
@@ -18,28 +18,28 @@ from crmdp.orgs.models import CatalogKind
 from crmdp.tickets.services import TicketInput, ticket_add
 
 
-def _deal_id(value: str | None, path: str, notes: Notes) -> int | None:
+def _deal_id(value: str | None, path: str, warnings: Warnings) -> int | None:
     if value is None:
         return None
     if value.isdecimal() and len(value) < 19:
         return int(value)
-    notes.warn(path, f"{value!r} is not a dealId (a number); ignored")
+    warnings.warn(path, f"{value!r} is not a dealId (a number); ignored")
     return None
 
 
 class AddTicket(Action):
     schema = schemas.AddTicket
 
-    def read(self, payload: Any, directory: OrgDirectory, notes: Notes) -> None:
+    def read(self, payload: Any, directory: OrgDirectory, warnings: Warnings) -> None:
         path = self.path
         group = directory.group(payload.group_name) if payload.group_name else None
         if payload.group_name and group is None:
-            notes.warn(
+            warnings.warn(
                 join_path(path, "groupName"), f"no group named {payload.group_name!r}; skipped"
             )
         custom = (
             read_custom_fields(
-                payload.cus_fields, "ticket", directory, join_path(path, "cusFields"), notes
+                payload.cus_fields, "ticket", directory, join_path(path, "cusFields"), warnings
             )
             if payload.cus_fields
             else {}
@@ -47,7 +47,7 @@ class AddTicket(Action):
         customer = read_lookup(
             path=path,
             directory=directory,
-            notes=notes,
+            warnings=warnings,
             code=payload.customer_id,
             contact_id=payload.contact_id,
             passport=payload.passport,
@@ -59,15 +59,19 @@ class AddTicket(Action):
             path=path,
             body=payload.body,
             title=payload.title,
-            lead=lead_meant(customer, payload.contact_type, notes),
+            lead=lead_meant(customer, payload.contact_type, warnings),
             customer=customer,
-            deal_id=_deal_id(payload.deal_id, join_path(path, "dealId"), notes),
+            deal_id=_deal_id(payload.deal_id, join_path(path, "dealId"), warnings),
             group=group,
             sla=catalog_entry(
-                directory, CatalogKind.SLA, payload.sla_name, join_path(path, "slaName"), notes
+                directory, CatalogKind.SLA, payload.sla_name, join_path(path, "slaName"), warnings
             ),
             channel=catalog_entry(
-                directory, CatalogKind.CHANNEL, payload.channel, join_path(path, "channel"), notes
+                directory,
+                CatalogKind.CHANNEL,
+                payload.channel,
+                join_path(path, "channel"),
+                warnings,
             ),
             tags=payload.tag or [],
             custom_fields=custom,

@@ -17,7 +17,7 @@ from crmdp.customers.models import Kind, Space, space_of
 from crmdp.customers.reading import CustomerInput, kind_for, read_company, read_customer
 from crmdp.customers.services import Linked
 from crmdp.history.services import Writer
-from crmdp.lib.issues import Notes, join_path
+from crmdp.lib.issues import Warnings, join_path
 from crmdp.listeners import schemas
 from crmdp.listeners.results import Outcome, RecordRef, customer_ref
 from crmdp.orgs.directory import OrgDirectory
@@ -34,12 +34,12 @@ class Action(ABC):
 
     schema: ClassVar[type[schemas.Payload]]
 
-    def __init__(self, raw: Any, directory: OrgDirectory, path: str, notes: Notes) -> None:
+    def __init__(self, raw: Any, directory: OrgDirectory, path: str, warnings: Warnings) -> None:
         self.path = path
-        self.read(schemas.read_payload(self.schema, raw, path, notes), directory, notes)
+        self.read(schemas.read_payload(self.schema, raw, path, warnings), directory, warnings)
 
     @abstractmethod
-    def read(self, payload: Any, directory: OrgDirectory, notes: Notes) -> None: ...
+    def read(self, payload: Any, directory: OrgDirectory, warnings: Warnings) -> None: ...
 
     def lock_keys(self) -> list[str]:
         """The `space|key` identity keys whose records this action may create or change."""
@@ -104,19 +104,19 @@ class CustomerAction(Action):
     record_type: ClassVar[str]  # "contact" or "lead": what the action is for
     updating: ClassVar[bool]
 
-    def read(self, payload: Any, directory: OrgDirectory, notes: Notes) -> None:
+    def read(self, payload: Any, directory: OrgDirectory, warnings: Warnings) -> None:
         self.lead = self.record_type == "lead"  # may be settled otherwise by a customerId
         self.data = read_customer(
             payload,
             record_type=self.fields_of(payload),
             directory=directory,
             path=self.path,
-            notes=notes,
+            warnings=warnings,
             updating=self.updating,
         )
         company = getattr(payload, "company_contact", None)
         if company is not None:
-            self.data.company = read_company(company, directory, self.path, notes)
+            self.data.company = read_company(company, directory, self.path, warnings)
 
     def fields_of(self, payload: Any) -> str:
         """Whose custom fields the payload's `cusFields` name: "contact" or "lead"."""
@@ -131,34 +131,34 @@ class CustomerAction(Action):
         return own + company_lock_keys(self.data.company)
 
 
-def warn_other_space(payload: Any, action: str, lead: bool, path: str, notes: Notes) -> None:
+def warn_other_space(payload: Any, action: str, lead: bool, path: str, warnings: Warnings) -> None:
     """`contactType: "lead"` on a contact action, or `"customer"` (or `type` 1) on a
     lead action: the action decides, with a warning."""
     said = (payload.contact_type or "").strip().lower()
     if lead and said in ("customer", "contact", "account"):
-        notes.warn(
+        warnings.warn(
             join_path(path, "contactType"),
             f"{action} is for leads; contactType {payload.contact_type!r} is ignored "
             "(add-contact and update-contact are for contacts and accounts)",
         )
     elif not lead and said == "lead":
-        notes.warn(
+        warnings.warn(
             join_path(path, "contactType"),
             f"{action} is for contacts and accounts; contactType 'lead' is ignored "
             "(add-lead and update-lead are for leads)",
         )
     if lead and payload.record_type == 1:
-        notes.warn(
+        warnings.warn(
             join_path(path, "type"),
             f"{action} is for leads, which have no accounts; type 1 is ignored",
         )
 
 
-# -- deals, notes, tickets ------------------------------------------------------------
+# -- deals, warnings, tickets ------------------------------------------------------------
 
 
 def catalog_entry(
-    directory: OrgDirectory, kind: str, name: str | None, path: str, notes: Notes
+    directory: OrgDirectory, kind: str, name: str | None, path: str, warnings: Warnings
 ) -> CatalogItem | None:
     """A catalog entry the data names; an unknown name is skipped with a warning."""
     if not name:
@@ -166,7 +166,9 @@ def catalog_entry(
     item = directory.catalog(kind, name)
     if item is None:
         known = ", ".join(directory.catalog_names(kind)) or "none defined"
-        notes.warn(path, f"no {CatalogKind(kind).label} named {name!r} (known: {known}); skipped")
+        warnings.warn(
+            path, f"no {CatalogKind(kind).label} named {name!r} (known: {known}); skipped"
+        )
     return item
 
 

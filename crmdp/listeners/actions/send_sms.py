@@ -6,7 +6,7 @@ from typing import Any
 
 from crmdp.customers.matching import customer_by_code
 from crmdp.history.services import Writer
-from crmdp.lib.issues import Notes, fail, join_path
+from crmdp.lib.issues import Warnings, fail, join_path
 from crmdp.lib.values import read_phone
 from crmdp.listeners import schemas
 from crmdp.listeners.actions.base import Action
@@ -18,7 +18,7 @@ from crmdp.orgs.directory import OrgDirectory
 class SendSms(Action):
     schema = schemas.SendSms
 
-    def read(self, payload: Any, directory: OrgDirectory, notes: Notes) -> None:
+    def read(self, payload: Any, directory: OrgDirectory, warnings: Warnings) -> None:
         self.content: str = payload.content
         self.code: str | None = payload.customer_id
         self.phones = []
@@ -31,7 +31,7 @@ class SendSms(Action):
             phone = read_phone(raw, directory.org.phone_region)
             if phone.problem or not phone.value.e164:
                 problem = phone.problem or "not a valid phone number"
-                notes.warn(join_path(self.path, "phones", index), f"{problem}; not sent")
+                warnings.warn(join_path(self.path, "phones", index), f"{problem}; not sent")
             else:
                 self.phones.append(phone.value)
         if not self.phones and not self.code:
@@ -43,10 +43,10 @@ class SendSms(Action):
             where = join_path(self.path, "customerId")
             customer = customer_by_code(w.org.id, self.code)
             if customer is None and not phones:
-                w.notes.warn(where, f"no customer has the code {self.code.strip().upper()}")
+                w.warnings.warn(where, f"no customer has the code {self.code.strip().upper()}")
                 return Outcome("not_found")
             if customer is None:
-                w.notes.warn(
+                w.warnings.warn(
                     where,
                     f"no customer has the code {self.code.strip().upper()}; "
                     "sent to the phones given only",

@@ -9,7 +9,7 @@ from crmdp.customers.models import Kind, kind_of_code, space_of
 from crmdp.customers.reading import settle_code
 from crmdp.customers.services import customer_update
 from crmdp.history.services import Writer
-from crmdp.lib.issues import Notes, fail, join_path
+from crmdp.lib.issues import Warnings, fail, join_path
 from crmdp.listeners import schemas
 from crmdp.listeners.actions.base import CustomerAction, customer_outcome, warn_other_space
 from crmdp.listeners.results import Outcome
@@ -19,8 +19,8 @@ from crmdp.orgs.directory import OrgDirectory
 class _UpdateAction(CustomerAction):
     updating = True
 
-    def read(self, payload: Any, directory: OrgDirectory, notes: Notes) -> None:
-        super().read(payload, directory, notes)
+    def read(self, payload: Any, directory: OrgDirectory, warnings: Warnings) -> None:
+        super().read(payload, directory, warnings)
         data, action = self.data, f"update-{self.record_type}"
         if not (data.code or data.contact_id or data.passport or data.emails or data.phones):
             raise fail(
@@ -33,12 +33,12 @@ class _UpdateAction(CustomerAction):
             data,
             lead=self.lead,
             declared=f"it is the record updated, though {action} is for {wanted}",
-            notes=notes,
+            warnings=warnings,
         )
         if kind_of_code(data.code) is None:  # the code, when there is one, has warned
-            warn_other_space(payload, action, self.lead, self.path, notes)
+            warn_other_space(payload, action, self.lead, self.path, warnings)
         if data.company_lead is not None and not self.lead:
-            notes.warn(
+            warnings.warn(
                 join_path(self.path, "companyLead"),
                 "companyLead is a lead's company; this record is not a lead; ignored",
             )

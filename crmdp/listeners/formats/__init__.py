@@ -1,25 +1,23 @@
-"""Body formats: reading a request's body into its sender and its list of action
-items, one module per format, registered here by name.
+"""Listener formats: each reads a raw body into the actions of SPEC §3.
 
-A reader refuses what it cannot read by raising `envelope.Rejected` (400 or 413,
-naming the field); the envelope's work cap and the actions' dispatch table then
-treat every format's items alike.
+A new format is one module here with a `read(Request) -> Submission`, its entry
+in FORMATS (and in crmdp.listeners.models.Format), fixtures of what its sender
+really sends in tests/listeners/fixtures/<format>/, and a section in
+docs/listener.md. A format refuses a body by raising `submission.Refused`
+(the envelope answers it, crmdp.listeners.envelope.read_submission).
 """
 
 from __future__ import annotations
 
-from crmdp.listeners.formats import actions
-from crmdp.listeners.formats.base import Body, Read, Reader
+from crmdp.listeners.formats import actions, form, google_ads, mapped, typeform
+from crmdp.listeners.formats.submission import Reader
+from crmdp.listeners.models import Format
 
-__all__ = ["DEFAULT", "FORMATS", "Body", "Read", "Reader", "read"]
-
-# The registry: format name -> its reader.
+# The registry: each Format a listener may be set to, and its reader.
 FORMATS: dict[str, Reader] = {
-    "actions": actions.read,
+    Format.ACTIONS: actions.read,
+    Format.FORM: form.read,
+    Format.GOOGLE_ADS: google_ads.read,
+    Format.TYPEFORM: typeform.read,
+    Format.MAPPED: mapped.read,
 }
-DEFAULT = "actions"  # today's JSON body (SPEC §3)
-
-
-def read(name: str, body: Body) -> Read:
-    """Read `body` in the format `name` (one of FORMATS)."""
-    return FORMATS[name](body)

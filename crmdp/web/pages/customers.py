@@ -25,7 +25,7 @@ from crmdp.notes.selectors import customer_notes
 from crmdp.orgs.models import Membership
 from crmdp.tickets.selectors import customer_tickets
 from crmdp.web.access import member_view
-from crmdp.web.forms import CustomerFilters
+from crmdp.web.forms import CustomerFilters, NoteForm
 from crmdp.web.layout import page
 from crmdp.web.pages.related import (
     DEAL_COLUMNS,
@@ -336,6 +336,11 @@ def _customer(
             "is_account": customer.kind == Kind.ACCOUNT,
             "history": history,
             "notes": note_list(customer_notes(membership, customer)),
+            "note_form": NoteForm(),
+            "note_url": reverse(
+                "web:lead-note-add" if section == "leads" else "web:contact-note-add",
+                args=[customer.code],
+            ),
             "deals": deals,
             "tickets": tickets,
             "message_list": messages,

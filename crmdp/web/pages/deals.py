@@ -15,7 +15,7 @@ from crmdp.notes.selectors import deal_notes
 from crmdp.orgs.models import Membership
 from crmdp.tickets.selectors import deal_tickets
 from crmdp.web.access import member_view
-from crmdp.web.forms import DealFilters
+from crmdp.web.forms import DealFilters, NoteForm
 from crmdp.web.layout import page
 from crmdp.web.pages.related import (
     customer_link,
@@ -212,6 +212,8 @@ def deal_detail(request: HttpRequest, membership: Membership, deal_id: str) -> H
             "facts": deal_facts(deal, seen),
             "cards": cards,
             "notes": note_list(deal_notes(membership, deal)),
+            "note_form": NoteForm(),
+            "note_url": reverse("web:deal-note-add", args=[deal.number]),
             "tickets": tickets,
             "value": money(deal.value, deal.currency),
             "customer_url": (

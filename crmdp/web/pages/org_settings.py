@@ -1,13 +1,12 @@
-"""Settings of the org: users and groups, catalogs, custom fields, SMS. Owners and
-admins only; every change goes through crmdp.orgs.services."""
+"""Settings of the org: the settings home, catalogs, custom fields, SMS, region (users
+and groups are in members.py). Owners and admins only; every change goes through
+crmdp.orgs.services."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -21,10 +20,6 @@ from crmdp.orgs.selectors import (
     catalog_entry,
     custom_field,
     custom_fields,
-    member_groups,
-    org_groups,
-    org_member,
-    org_members,
     org_overview,
 )
 from crmdp.orgs.services import (
@@ -34,27 +29,21 @@ from crmdp.orgs.services import (
     catalog_set_default,
     field_add,
     field_remove,
-    group_add,
-    member_update,
     org_set_region,
-    user_add,
 )
 from crmdp.web.access import manager_view
 from crmdp.web.forms import (
     CatalogForm,
     FieldForm,
-    GroupForm,
-    MemberForm,
     RegionForm,
     SmsForm,
-    UserAddForm,
     show_problems,
 )
 from crmdp.web.layout import CATALOG_PAGES, settings_page
 from crmdp.web.records import Link
 
 
-def _not_found(request: HttpRequest, membership: Membership, what: str) -> HttpResponse:
+def settings_not_found(request: HttpRequest, membership: Membership, what: str) -> HttpResponse:
     back = Link("Settings", reverse("web:settings"))
     return settings_page(
         request,
@@ -93,125 +82,13 @@ def other_settings(request: HttpRequest, membership: Membership) -> HttpResponse
     )
 
 
-# -- users and groups -----------------------------------------------------------------
-
-
-def _users_page(
-    request: HttpRequest,
-    membership: Membership,
-    user_form: UserAddForm,
-    group_form: GroupForm,
-    status: int = 200,
-) -> HttpResponse:
-    return settings_page(
-        request,
-        membership,
-        "web/settings/users.html",
-        {
-            "members": list(org_members(membership.org)),
-            "groups": list(org_groups(membership.org)),
-            "user_form": user_form,
-            "group_form": group_form,
-        },
-        current="users",
-        status=status,
-    )
-
-
-@manager_view
-def users(request: HttpRequest, membership: Membership) -> HttpResponse:
-    org = membership.org
-    form = UserAddForm(org, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        # The same checks and the same answer whether or not the email already has
-        # a login (in this org or another): the page must not tell who has one. An
-        # existing login keeps its own password; `user_add` never changes it.
-        password = data["password"]
-        try:
-            validate_password(password)
-        except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error("password", message)
-        if not form.errors:
-            try:
-                added = user_add(
-                    org=org,
-                    email=data["email"],
-                    role=data["role"],
-                    groups=[group.name for group in data["groups"]],
-                    password=password,
-                    full_name=data["full_name"],
-                )
-            except Invalid as problem:
-                show_problems(form, [problem])
-            else:
-                messages.success(
-                    request,
-                    f"{added.user.email} is now {added.role} of {org.name}. A new login signs"
-                    " in with the password given; an existing login keeps its own.",
-                )
-                return redirect("web:users")
-    return _users_page(request, membership, form, GroupForm(), status=400 if form.errors else 200)
-
-
-@require_POST
-@manager_view
-def group_add_page(request: HttpRequest, membership: Membership) -> HttpResponse:
-    form = GroupForm(request.POST)
-    if form.is_valid():
-        try:
-            group = group_add(org=membership.org, name=form.cleaned_data["name"])
-        except Invalid as problem:
-            show_problems(form, [problem])
-        else:
-            messages.success(request, f"Group “{group.name}” added.")
-            return redirect("web:users")
-    return _users_page(request, membership, UserAddForm(membership.org), form, status=400)
-
-
-@manager_view
-def member_edit(request: HttpRequest, membership: Membership, member_id: int) -> HttpResponse:
-    member = org_member(membership.org, member_id)
-    if member is None:
-        return _not_found(request, membership, "user")
-    initial = {
-        "role": member.role,
-        "groups": member_groups(member),
-        "is_active": member.is_active,
-    }
-    form = MemberForm(membership.org, request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            member_update(
-                membership=member,
-                role=data["role"],
-                groups=list(data["groups"]),
-                is_active=data["is_active"],
-            )
-        except Invalid as problem:
-            show_problems(form, [problem])
-        else:
-            messages.success(request, f"{member.user.email} saved.")
-            return redirect("web:users")
-    return settings_page(
-        request,
-        membership,
-        "web/settings/member.html",
-        {"member": member, "form": form},
-        current="users",
-        status=400 if form.errors else 200,
-    )
-
-
 # -- catalogs -------------------------------------------------------------------------
 
 
 @manager_view
 def catalog_page(request: HttpRequest, membership: Membership, slug: str) -> HttpResponse:
     if slug not in CATALOG_PAGES:
-        return _not_found(request, membership, "page")
+        return settings_not_found(request, membership, "page")
     kind, title = CATALOG_PAGES[slug]
     form = CatalogForm(kind, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -257,7 +134,7 @@ def catalog_item(
     kind = CATALOG_PAGES.get(slug, ("", ""))[0]
     item = catalog_entry(membership.org, kind, item_id)
     if item is None:
-        return _not_found(request, membership, "entry")
+        return settings_not_found(request, membership, "entry")
     change = request.POST.get("change")
     try:
         if change == "remove":
@@ -316,7 +193,7 @@ def fields(request: HttpRequest, membership: Membership) -> HttpResponse:
 def field_remove_page(request: HttpRequest, membership: Membership, field_id: int) -> HttpResponse:
     definition = custom_field(membership.org, field_id)
     if definition is None:
-        return _not_found(request, membership, "custom field")
+        return settings_not_found(request, membership, "custom field")
     field_remove(definition=definition)
     messages.success(request, f"Field “{definition.name}” removed.")
     return redirect("web:fields")

@@ -15,12 +15,14 @@ from django.views.decorators.http import require_POST
 from crmdp.deals.models import Deal
 from crmdp.deals.selectors import deal_number, visible_deals
 from crmdp.history.services import Origin
+from crmdp.notes.selectors import ticket_notes
 from crmdp.orgs.models import Membership
 from crmdp.tickets.models import Ticket, TicketStatus
 from crmdp.tickets.selectors import ticket_history, ticket_list, visible_ticket
 from crmdp.tickets.services import ticket_set_status
 from crmdp.web.access import member_view
-from crmdp.web.forms import TicketFilters
+from crmdp.web.editing import ticket_set_assignee, ticket_set_group
+from crmdp.web.forms import NoteForm, TicketAssignForm, TicketFilters
 from crmdp.web.layout import page
 from crmdp.web.pages.related import (
     customer_link,
@@ -28,6 +30,7 @@ from crmdp.web.pages.related import (
     deal_url,
     due_lines,
     is_overdue,
+    note_list,
     resolution_cell,
     scoped_customer,
     status_badge,
@@ -141,6 +144,7 @@ def ticket_facts(membership: Membership, ticket: Ticket) -> list[Fact]:
         fact("Customer", customer),
         fact("Deal", _deal_line(membership, ticket)),
         fact("Group", ticket.group.name if ticket.group else ""),
+        fact("Assignee", ticket.assignee.email if ticket.assignee else ""),
         fact("Channel", ticket.channel.name if ticket.channel else ""),
         fact("Body", ticket.body, style="pre"),
     ]
@@ -198,6 +202,13 @@ def ticket_detail(request: HttpRequest, membership: Membership, code: str) -> Ht
             "cards": cards,
             "history": list(ticket_history(membership, ticket)),
             "statuses": TicketStatus.choices,
+            "notes": note_list(ticket_notes(membership, ticket)),
+            "note_form": NoteForm(),
+            "note_url": reverse("web:ticket-note-add", args=[ticket.code]),
+            "assign_form": TicketAssignForm(
+                membership.org,
+                initial={"assignee": ticket.assignee_id, "group": ticket.group_id},
+            ),
         },
         section="tickets",
     )
@@ -225,4 +236,38 @@ def ticket_status_page(request: HttpRequest, membership: Membership, code: str) 
         ticket=ticket, status=status, origin=Origin(org=membership.org, actor=membership.user)
     ):
         messages.success(request, f"{ticket.code} is now {TicketStatus(status).label}.")
+    return redirect(ticket_url(ticket))
+
+
+@require_POST
+@member_view
+def ticket_assign_page(request: HttpRequest, membership: Membership, code: str) -> HttpResponse:
+    """Give a ticket to a member and a group of the org: anyone who may see it may."""
+    ticket = visible_ticket(membership, code)
+    if ticket is None:
+        back = Link("Tickets", reverse("web:tickets"))
+        return page(
+            request,
+            membership,
+            "web/not_found.html",
+            {"what": "ticket", "back": back},
+            status=404,
+            section="tickets",
+        )
+    form = TicketAssignForm(membership.org, request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            said = " ".join(str(error) for error in errors)
+            messages.error(request, f"{form[field].label}: {said}")
+        return redirect(ticket_url(ticket))
+    changed = [
+        ticket_set_assignee(
+            membership=membership, ticket=ticket, assignee=form.cleaned_data["assignee"]
+        ),
+        ticket_set_group(membership=membership, ticket=ticket, group=form.cleaned_data["group"]),
+    ]
+    if any(changed):
+        who = ticket.assignee.email if ticket.assignee else "nobody"
+        group = ticket.group.name if ticket.group else "no group"
+        messages.success(request, f"{ticket.code} is assigned to {who} ({group}).")
     return redirect(ticket_url(ticket))

@@ -31,6 +31,27 @@ function confirmations() {
   });
 }
 
+// The "Menu" button of a narrow screen: it opens and closes the navigation, and
+// says which it is (aria-expanded). Escape closes it and gives the focus back.
+function menuButton() {
+  const button = document.querySelector("[data-menu]");
+  if (!button) return;
+  const panel = document.getElementById(button.getAttribute("aria-controls"));
+  document.documentElement.classList.add("has-menu");
+  button.hidden = false;
+  const set = (open) => {
+    button.setAttribute("aria-expanded", String(open));
+    panel.classList.toggle("open", open);
+  };
+  button.addEventListener("click", () => set(button.getAttribute("aria-expanded") !== "true"));
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && panel.classList.contains("open")) {
+      set(false);
+      button.focus();
+    }
+  });
+}
+
 function autosubmit() {
   document.querySelectorAll("[data-autosubmit]").forEach((select) => {
     select.addEventListener("change", () => select.form.submit());
@@ -132,6 +153,7 @@ function dealBoard() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
+  menuButton();
   copyButtons();
   confirmations();
   autosubmit();

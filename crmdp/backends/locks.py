@@ -1,0 +1,26 @@
+"""Transaction-scoped locks on arbitrary numbers (PostgreSQL's advisory locks).
+
+SQLite needs none: its write transactions start with BEGIN IMMEDIATE and hold the
+database's one write lock (crmdp/backends/sqlite/base.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import connection
+
+
+def lock_numbers(ids: Iterable[int]) -> int:
+    """Take the advisory locks `ids` (signed 64-bit) until COMMIT or ROLLBACK, in
+    ascending order and in one statement, so that two transactions never wait for
+    each other in a cycle. Returns how many were taken (0 on SQLite)."""
+    if connection.vendor != "postgresql":
+        return 0
+    ordered = sorted(set(ids))
+    if ordered:
+        with connection.cursor() as cursor:
+            # unnest() yields the (sorted) array in order, so locks are taken in order.
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k", [ordered]
+            )
+    return len(ordered)

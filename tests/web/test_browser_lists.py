@@ -1,0 +1,211 @@
+"""End to end, in a real headless Chromium against a live server (issue 17, points
+7-9): finding people, sorting, filtering and exporting a list, and every main page on
+a phone's 390 px screen, with the navigation behind "Menu"."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from crmdp.listeners.models import Delivery, Listener
+from crmdp.messaging.models import Message
+from crmdp.orgs.models import Org
+from tests.listeners.guide_org import set_up_guide_org
+from tests.web.conftest import screenshot
+from tests.web.test_browser import log_in
+
+DOC_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "img"
+PHONE_WIDTH = 390
+
+
+@pytest.fixture
+def phone(chromium: Browser) -> Iterator[Page]:
+    """A tab of a phone's size (an iPhone 12-15's CSS width)."""
+    context = chromium.new_context(
+        viewport={"width": PHONE_WIDTH, "height": 844}, device_scale_factor=2
+    )
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    try:
+        yield tab
+    finally:
+        context.close()
+
+
+def people(post: Any) -> dict[str, str]:
+    """A few contacts to find, one with a name long enough to break a layout."""
+    codes = {}
+    for name, lastname, email, phone, company in (
+        ("Thu", "Tran", "thu.tran@htklabs.com", "0905 000 001", "HTK Labs"),
+        ("An", "Le", "an@example.com", "0905 000 002", "Blue Sky"),
+        ("Bao", "Pham", "bao@htklabs.com", "0905 000 003", "HTK Labs"),
+        ("Nguyễn-Phước-Thịnh-Vượng-Trường-Thọ-Bình-An", "Tôn-Thất" * 6, "x@y.io", "", ""),
+    ):
+        data: dict[str, Any] = {
+            "name": name,
+            "lastname": lastname,
+            "emails": [{"value": email}],
+            "tag": "vip" if name != "An" else "cold",
+        }
+        if phone:
+            data["phones"] = [{"value": phone}]
+        if company:
+            data["companyContact"] = {"name": company}
+        codes[name] = post.action("add-contact", data)["record"]["customerId"]
+    return codes
+
+
+def test_a_seller_finds_people_sorts_filters_and_exports_the_list(
+    live_server: Any, org: Org, post: Any, page: Page
+) -> None:
+    codes = people(post)
+    log_in(page, live_server.url)
+
+    # The search box in the sidebar: a last name, a domain, a phone typed differently.
+    search = page.get_by_label("Find people, deals, tickets")
+    for query, found in (
+        ("Tran", "Thu Tran"),
+        ("htklabs.com", "Bao Pham"),
+        ("+84 905-000-002", "An Le"),
+        ("blue sky", "An Le"),
+    ):
+        search.fill(query)
+        search.press("Enter")
+        results = page.get_by_role("region", name="Contacts and accounts")
+        expect(results.get_by_role("link", name=found)).to_be_visible()
+    screenshot(page, "search")
+    # A code opens the record.
+    search = page.get_by_label("Find people, deals, tickets")
+    search.fill(codes["Bao"].lower())
+    search.press("Enter")
+    expect(page.get_by_role("heading", name="Bao Pham")).to_be_visible()
+
+    # The list: filter by tag, sort by name both ways.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Contacts").click()
+    page.get_by_label("Tag").fill("vip")
+    page.get_by_role("button", name="Search").click()
+    table = page.get_by_role("table", name="Contacts and accounts")
+    expect(table).not_to_contain_text("An Le")
+    table.get_by_role("link", name="Name").click()
+    header = table.get_by_role("columnheader", name="Name")
+    expect(header).to_have_attribute("aria-sort", "ascending")
+    names = table.locator("tbody th a.row-link").all_inner_texts()
+    assert names[:2] == [
+        "Bao Pham",
+        "Nguyễn-Phước-Thịnh-Vượng-Trường-Thọ-Bình-An " + "Tôn-Thất" * 6,
+    ]
+    page.get_by_role("table", name="Contacts and accounts").get_by_role("link", name="Name").click()
+    expect(header).to_have_attribute("aria-sort", "descending")
+
+    # The export has what the list shows, in its order.
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Export CSV").click()
+    download = download_info.value
+    assert download.suggested_filename.startswith("contacts-")
+    rows = list(csv.reader(io.StringIO(Path(download.path()).read_text())))
+    shown = page.get_by_role("table", name="Contacts and accounts").locator("tbody th a.row-link")
+    assert [row[0] for row in rows[1:]] == shown.all_inner_texts()
+    assert "An Le" not in [row[0] for row in rows]
+
+
+def _fits(page: Page, what: str) -> None:
+    width = page.evaluate("document.scrollingElement.scrollWidth")
+    assert width <= PHONE_WIDTH, f"{what} scrolls sideways: {width}px wide"
+
+
+def test_every_main_page_fits_a_phone_and_the_navigation_is_behind_menu(
+    live_server: Any, org: Org, listener: Listener, post: Any, phone: Page
+) -> None:
+    set_up_guide_org(org)
+    codes = people(post)
+    deal = post.action(
+        "add-deal",
+        {
+            "name": "A deal with a rather long name " * 3,
+            "stage": "New",
+            "dealWith": {"customerId": codes["Thu"]},
+        },
+    )["record"]["id"]
+    ticket = post.action(
+        "add-ticket", {"title": "Printer on fire", "body": "Smoke", "customerId": codes["Thu"]}
+    )["record"]["code"]
+    lead = post.action("add-lead", {"name": "Minh", "companyLead": "Blue Sky"})["record"][
+        "customerId"
+    ]
+    delivery = Delivery.objects.filter(listener=listener).latest("id")
+    message = Message.objects.filter(org=org).first()
+
+    log_in(phone, live_server.url)
+    menu = phone.get_by_role("button", name="Menu")
+    nav = phone.get_by_role("navigation", name="Main")
+    expect(menu).to_be_visible()
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    expect(nav).to_be_hidden()
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    expect(nav).to_be_visible()
+    phone.evaluate("window.scrollTo(0, 0)")
+    screenshot(phone, "mobile-menu")
+    if os.environ.get("DOC_IMAGES") == "1":
+        DOC_IMAGES.mkdir(parents=True, exist_ok=True)
+        phone.screenshot(path=str(DOC_IMAGES / "mobile-menu.png"))
+    _fits(phone, "the open menu")
+    nav.get_by_role("link", name="Deals").click()
+    expect(phone.get_by_role("heading", name="Deals", exact=True)).to_be_visible()
+    expect(nav).to_be_hidden()  # a new page starts with the menu closed
+    menu.focus()  # the menu opens from the keyboard too
+    phone.keyboard.press("Enter")
+    expect(nav).to_be_visible()
+    phone.keyboard.press("Escape")
+    expect(nav).to_be_hidden()
+
+    # Tables are stacks of labelled cells.
+    phone.goto(live_server.url + "/contacts/")
+    first = phone.get_by_role("table", name="Contacts and accounts").locator("tbody tr").first
+    label = first.locator("td[data-label=Code]")
+    assert label.evaluate("cell => getComputedStyle(cell, '::before').content") == '"Code"'
+    screenshot(phone, "mobile-contacts")
+
+    listener_page = f"/settings/webhook/listeners/{listener.id}/"
+    for path in (
+        "/contacts/",
+        "/contacts/?sort=name&tag=vip",
+        f"/contacts/{codes['Thu']}/",
+        f"/contacts/{codes['Nguyễn-Phước-Thịnh-Vượng-Trường-Thọ-Bình-An']}/",
+        "/leads/",
+        f"/leads/{lead}/",
+        "/deals/",
+        "/deals/board/",
+        f"/deals/{deal}/",
+        "/tickets/",
+        f"/tickets/{ticket}/",
+        "/messages/",
+        *([f"/messages/{message.id}/"] if message else []),
+        "/search/?q=tran",
+        "/settings/",
+        "/settings/users/",
+        "/settings/catalogs/sla-policies/",
+        "/settings/fields/",
+        "/settings/sms/",
+        "/settings/region/",
+        "/settings/webhook/",
+        listener_page,
+        f"{listener_page}edit/",
+        f"{listener_page}console/",
+        f"{listener_page}deliveries/{delivery.id}/",
+    ):
+        response = phone.goto(live_server.url + path)
+        assert response is not None and response.status == 200, path
+        _fits(phone, path)
+    screenshot(phone, "mobile-delivery")
+    # Outside the frame too.
+    phone.context.clear_cookies()
+    phone.goto(live_server.url + "/login/")
+    _fits(phone, "the login page")
