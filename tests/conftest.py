@@ -16,7 +16,6 @@ from django.test import Client
 
 import crmdp.api.auth
 import crmdp.listeners
-from crmdp.api.auth import issue_token
 from crmdp.api.schemas import CustomerOut
 from crmdp.lib import outbound
 from crmdp.lib.throttle import SlidingLimit
@@ -24,6 +23,7 @@ from crmdp.listeners.models import Listener
 from crmdp.listeners.services import ListenerSettings, listener_create, source_named
 from crmdp.orgs.models import Org, Role
 from crmdp.orgs.services import org_create, user_add
+from crmdp.orgs.tokens import issue_token
 
 SAMPLES = Path(crmdp.listeners.__file__).parent / "samples"
 SENDER = "huy.nguyenviet@htklabs.com"  # the senderUser of the guide's samples

@@ -174,7 +174,11 @@ def _related_to_deals(membership: Membership, deals: list[Deal]) -> Related:
 
 
 def _deals(membership: Membership) -> QuerySet[Deal]:
-    return deals_in_full(membership).prefetch_related(_history(membership))
+    # The notes this member may see, as `visible_notes` (newest first).
+    notes = Prefetch(
+        "notes", queryset=visible_notes(membership).order_by("-id"), to_attr="visible_notes"
+    )
+    return deals_in_full(membership).prefetch_related(notes, _history(membership))
 
 
 def _deal_json(deal: Deal, field_names: dict[str, str], related: Related) -> dict[str, Any]:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from typing import Any, TypeVar
 
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Value
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 
 from crmdp.customers import keys as keymod
 from crmdp.customers.matching import code_filter
@@ -14,35 +13,12 @@ from crmdp.customers.models import Customer, CustomerKey, Kind
 from crmdp.history.models import HistoryEntry
 from crmdp.history.selectors import timeline
 from crmdp.lib.values import read_email, read_phone
-from crmdp.orgs.models import Membership, User, UserGroup
+from crmdp.orgs.models import Membership
+from crmdp.orgs.permits import permitted
 
 # Above every character: "name:huy" ≤ key < "name:huy\U0010ffff" is a prefix
 # search the (org, key) index answers on both engines (keys compare bytewise).
 _TOP = "\U0010ffff"
-M = TypeVar("M", bound=Model)
-
-
-def permitted(queryset: QuerySet[M], membership: Membership) -> QuerySet[M]:
-    """Only the records whose permit lets this member see them (SPEC §1); owners
-    and admins see all. Works for any model with owner, permit_status,
-    permit_group and permit_users, as customers, deals and notes have."""
-    if membership.sees_everything:
-        return queryset
-    user: User = membership.user
-    model: Any = queryset.model
-    in_group = UserGroup.members.through.objects.filter(
-        usergroup_id=OuterRef("permit_group_id"), user_id=user.id
-    )
-    # The auto-created through table names its columns <model>_id and user_id.
-    named = model.permit_users.through.objects.filter(
-        **{f"{model._meta.model_name}_id": OuterRef("id"), "user_id": user.id}
-    )
-    return queryset.filter(
-        Q(permit_status=1)
-        | Q(owner_id=user.id)
-        | (Q(permit_status=3) & Exists(in_group))
-        | (Q(permit_status=4) & Exists(named))
-    )
 
 
 def visible_customers(membership: Membership) -> QuerySet[Customer]:

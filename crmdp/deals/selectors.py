@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 
 from crmdp.customers.models import Customer
 from crmdp.customers.selectors import permitted, visible_customers
@@ -14,7 +14,6 @@ from crmdp.deals.models import Deal
 from crmdp.history.models import HistoryEntry
 from crmdp.history.selectors import timeline
 from crmdp.lib.values import name_key
-from crmdp.notes.selectors import visible_notes
 from crmdp.orgs.models import Membership
 
 # A dealId is a bigint: more digits than this cannot be one (and would overflow).
@@ -149,13 +148,10 @@ def _with_relations(deals: QuerySet[Deal]) -> QuerySet[Deal]:
 
 
 def deals_in_full(membership: Membership) -> QuerySet[Deal]:
-    """Deals with every relation the read API shows, and the notes this member may
-    see as `visible_notes` (newest first), for a page of deals at once."""
-    return _with_relations(visible_deals(membership)).prefetch_related(
-        Prefetch(
-            "notes", queryset=visible_notes(membership).order_by("-id"), to_attr="visible_notes"
-        )
-    )
+    """Deals with every relation the read API shows, for a page of deals at once
+    (their notes, which have permits of their own, the API adds: notes come after
+    deals in the layers)."""
+    return _with_relations(visible_deals(membership))
 
 
 def visible_deal(membership: Membership, deal_id: int) -> Deal | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -18,9 +18,13 @@ from django.utils import timezone
 from crmdp.lib import signatures, templating
 from crmdp.lib.issues import Invalid
 from crmdp.lib.netaddr import parse_network
+from crmdp.listeners import format_settings
 from crmdp.listeners.envelope import IDEMPOTENCY_WINDOW, Inbound
+from crmdp.listeners.formats.mapped import check_map
 from crmdp.listeners.models import (
+    Creates,
     Delivery,
+    Format,
     IdempotencyRecord,
     Listener,
     default_rate_limit,
@@ -52,6 +56,16 @@ class ListenerSettings:
     sms_text: str = ""
     # None: no limit. Unless given, CRMDP_LISTENER_RATE_LIMIT (600 a minute).
     rate_limit_per_minute: int | None = dataclasses.field(default_factory=default_rate_limit)
+    # How bodies are read (crmdp.listeners.formats) and the formats' own settings.
+    format: str = Format.ACTIONS
+    creates: str = Creates.LEAD
+    redirect_url: str = ""
+    redirect_hosts: Sequence[str] = ()
+    embed_origins: Sequence[str] = ()
+    form_fields: Sequence[str] = ()  # the hosted form's; empty: DEFAULT_FORM_FIELDS
+    # google-ads' google_key, typeform's HMAC secret; empty: kept, or made up if none.
+    format_secret: str = ""
+    field_map: Mapping[str, str] = dataclasses.field(default_factory=dict)
     enabled: bool = True
 
 
@@ -103,6 +117,16 @@ def validate(settings: ListenerSettings, *, org: Org) -> list[Invalid]:
                 problems.append(Invalid(field, str(exc)))
     if settings.rate_limit_per_minute is not None and settings.rate_limit_per_minute < 1:
         problems.append(Invalid("rate_limit_per_minute", "must be at least 1 request a minute"))
+    problems += format_settings.check(
+        format_name=settings.format,
+        creates=settings.creates,
+        redirect_url=settings.redirect_url,
+        redirect_hosts=settings.redirect_hosts,
+        embed_origins=settings.embed_origins,
+        form_fields=settings.form_fields,
+        format_secret=settings.format_secret,
+        field_map=settings.field_map,
+    )
     return problems
 
 
@@ -121,6 +145,18 @@ def _apply(listener: Listener, settings: ListenerSettings) -> None:
     listener.sms_enabled = settings.sms_enabled
     listener.sms_text = settings.sms_text
     listener.rate_limit_per_minute = settings.rate_limit_per_minute
+    listener.format = settings.format
+    listener.creates = settings.creates
+    listener.redirect_url = settings.redirect_url.strip()
+    listener.redirect_hosts = [format_settings.redirect_host(h) for h in settings.redirect_hosts]
+    listener.embed_origins = [format_settings.embed_origin(o) for o in settings.embed_origins]
+    listener.form_fields = format_settings.form_field_names(settings.form_fields)
+    listener.field_map = check_map(dict(settings.field_map))
+    if settings.format_secret.strip():
+        listener.format_secret = settings.format_secret.strip()
+    elif settings.format in format_settings.NEEDS_SECRET and not listener.format_secret:
+        # Fail closed, never open: a key or signature secret the sender is told.
+        listener.format_secret = new_token()
     listener.enabled = settings.enabled
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 
 from crmdp.lib.issues import Warnings, join_path
 from crmdp.orgs.directory import OrgDirectory
-from crmdp.orgs.models import User, UserGroup
+from crmdp.orgs.models import Membership, User, UserGroup
 
 EVERYBODY, OWNER, OWNER_AND_GROUP, OWNER_AND_USERS = 1, 2, 3, 4
 PERMIT_WORDS = {
@@ -114,3 +116,29 @@ def read_permit(
     elif users:
         warnings.warn(join_path(path, "users"), "users are used only with permit status 4; ignored")
     return permit
+
+
+M = TypeVar("M", bound=Model)
+
+
+def permitted(queryset: QuerySet[M], membership: Membership) -> QuerySet[M]:
+    """Only the records whose permit lets this member see them (SPEC §1); owners
+    and admins see all. Works for any model with owner, permit_status,
+    permit_group and permit_users, as customers, deals and notes have."""
+    if membership.sees_everything:
+        return queryset
+    user: User = membership.user
+    model: Any = queryset.model
+    in_group = UserGroup.members.through.objects.filter(
+        usergroup_id=OuterRef("permit_group_id"), user_id=user.id
+    )
+    # The auto-created through table names its columns <model>_id and user_id.
+    named = model.permit_users.through.objects.filter(
+        **{f"{model._meta.model_name}_id": OuterRef("id"), "user_id": user.id}
+    )
+    return queryset.filter(
+        Q(permit_status=EVERYBODY)
+        | Q(owner_id=user.id)
+        | (Q(permit_status=OWNER_AND_GROUP) & Exists(in_group))
+        | (Q(permit_status=OWNER_AND_USERS) & Exists(named))
+    )

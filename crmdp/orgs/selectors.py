@@ -17,6 +17,15 @@ from crmdp.orgs.models import (
 )
 
 
+def active_memberships(user_id: int) -> list[Membership]:
+    """A user's active memberships, by org name: the orgs they may work in."""
+    return list(
+        Membership.objects.select_related("org", "user")
+        .filter(user_id=user_id, is_active=True)
+        .order_by("org__name")
+    )
+
+
 def org_members(org: Org) -> QuerySet[Membership]:
     """Everyone in the org (active first), each with their groups in this org."""
     groups = UserGroup.objects.filter(org=org).order_by("name")

@@ -17,6 +17,8 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from crmdp.orgs.models import Membership
+from crmdp.orgs.selectors import active_memberships
+from crmdp.web.layout import page
 
 SESSION_ORG = "crmdp_org_id"
 
@@ -26,11 +28,7 @@ PageView = Callable[..., HttpResponseBase]
 
 def user_memberships(request: HttpRequest) -> list[Membership]:
     """The logged-in user's active memberships, by org name."""
-    return list(
-        Membership.objects.select_related("org", "user")
-        .filter(user_id=int(request.user.pk or 0), is_active=True)
-        .order_by("org__name")
-    )
+    return active_memberships(int(request.user.pk or 0))
 
 
 def current_membership(request: HttpRequest) -> Membership | None:
@@ -76,8 +74,6 @@ def manager_view(view: PageView) -> PageView:
         request: HttpRequest, membership: Membership, *args: Any, **kwargs: Any
     ) -> HttpResponseBase:
         if not membership.sees_everything:
-            from crmdp.web.layout import page  # here: layout imports this module
-
             return page(request, membership, "web/forbidden.html", status=403)
         return view(request, membership, *args, **kwargs)
 

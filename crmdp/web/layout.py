@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from crmdp.orgs.models import Membership
-from crmdp.web.access import user_memberships
+from crmdp.orgs.selectors import active_memberships
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ def page(
     ]
     frame = {
         "membership": membership,
-        "memberships": user_memberships(request),
+        "memberships": active_memberships(int(request.user.pk or 0)),
         "can_manage": membership.sees_everything,
         "nav": nav,
         "section": section,

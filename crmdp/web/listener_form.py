@@ -9,7 +9,10 @@ from typing import Any
 from django import forms
 from django.core.validators import MaxLengthValidator, MinValueValidator
 
-from crmdp.listeners.models import Listener
+from crmdp.lib.issues import Invalid
+from crmdp.listeners.format_settings import DEFAULT_FORM_FIELDS, FORM_FIELD_LABELS
+from crmdp.listeners.formats.mapped import parse_map
+from crmdp.listeners.models import Creates, Format, Listener
 from crmdp.listeners.services import SETTING_NAMES, ListenerSettings, validate
 from crmdp.orgs.models import CatalogItem, CatalogKind, Org
 from crmdp.web.forms import SourceChoice, show_problems
@@ -30,6 +33,46 @@ class AddressLines(forms.Field):
         return [part.strip() for part in text.replace(",", "\n").splitlines() if part.strip()]
 
 
+class Lines(AddressLines):
+    """One entry per line (commas separate too): hosts, origins."""
+
+    def __init__(self, *, placeholder: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.widget = forms.Textarea(attrs={"rows": 2, "placeholder": placeholder})
+
+
+class CommaList(forms.Field):
+    """The hosted form's fields: names separated by commas."""
+
+    widget = forms.TextInput(attrs={"placeholder": ",".join(DEFAULT_FORM_FIELDS)})
+
+    def prepare_value(self, value: Any) -> Any:
+        return ",".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value: Any) -> list[str]:
+        return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+class FieldMap(forms.Field):
+    """A mapped listener's map: one TARGET=PATH per line. Its rules are the service's
+    (crmdp.listeners.formats.mapped.parse_map), as for `--map`."""
+
+    widget = forms.Textarea(
+        attrs={"rows": 4, "placeholder": "email=contact.emails.0\nfirstName=contact.first"}
+    )
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            return "\n".join(f"{target}={path}" for target, path in value.items())
+        return value
+
+    def to_python(self, value: Any) -> dict[str, str]:
+        try:
+            return parse_map((value or "").splitlines())
+        except Invalid as problem:
+            raise forms.ValidationError(problem.message) from None
+
+
 class ListenerSettingsForm(forms.ModelForm):
     """The settings of a webhook listener, in the vendor guide's order. Saved through
     `listener_create` / `listener_update` (never `save()`), which check them again."""
@@ -38,6 +81,36 @@ class ListenerSettingsForm(forms.ModelForm):
         label="Allowed IPs",
         required=False,
         help_text="One address or CIDR range per line. Empty: requests from anywhere.",
+    )
+    redirect_hosts = Lines(
+        label="Allowed redirect hosts",
+        required=False,
+        placeholder="shop.example",
+        help_text="Hosts a form's _next field may send the browser to (one per line).",
+    )
+    embed_origins = Lines(
+        label="Embed origins",
+        required=False,
+        placeholder="https://shop.example",
+        help_text="Sites that may show the hosted form in a frame and post to it from "
+        "their own JavaScript (one origin per line).",
+    )
+    form_fields = CommaList(
+        label="Hosted form fields",
+        required=False,
+        help_text="Comma-separated; empty: "
+        + ",".join(DEFAULT_FORM_FIELDS)
+        + ". Known: "
+        + ", ".join(FORM_FIELD_LABELS)
+        + "; any other name is a text box (a custom field "
+        "of the same label, else a line of the note).",
+    )
+    field_map = FieldMap(
+        label="Field map",
+        required=False,
+        help_text="mapped: TARGET=PATH per line; targets firstName, lastName, name, email, "
+        "phone, companyName, title, street, city, zip, country, note, attribution.<key>, "
+        "custom.<field label>; paths are dotted, numbers index lists.",
     )
 
     class Meta:
@@ -54,6 +127,9 @@ class ListenerSettingsForm(forms.ModelForm):
             "sms_enabled": "Send an SMS to new customers",
             "sms_text": "SMS text",
             "rate_limit_per_minute": "Rate limit (requests per minute)",
+            "creates": "A submission creates",
+            "redirect_url": "Redirect URL",
+            "format_secret": "Secret",
         }
         help_texts = {
             "name": "What the listener is for, e.g. “Website contact form”.",
@@ -66,6 +142,14 @@ class ListenerSettingsForm(forms.ModelForm):
             "sms_text": "Template text, as the email body. Sent when the org can send SMS.",
             "rate_limit_per_minute": "Empty: no limit. New listeners start at "
             "CRMDP_LISTENER_RATE_LIMIT (600).",
+            "format": "How bodies are read: actions (our JSON), form (HTML form posts), "
+            "google-ads (lead form webhook), typeform (form_response webhook), mapped "
+            "(any JSON, through the field map).",
+            "creates": "For every format but actions.",
+            "redirect_url": "form: where a browser goes after sending (else a small "
+            "thank-you page).",
+            "format_secret": "google-ads: the key in the lead form's webhook settings; "
+            "typeform: the webhook's secret. Empty: kept, or made up for a new one.",
         }
         widgets = {
             "email_body": forms.Textarea(attrs={"rows": 5}),
@@ -96,6 +180,9 @@ class ListenerSettingsForm(forms.ModelForm):
         data = self.cleaned_data
         typed = {name: data[name] for name in SETTING_NAMES if name in data}
         typed.setdefault("name", "")
+        # Not chosen (a page without the Format section): the model's defaults.
+        typed["format"] = typed.get("format") or Format.ACTIONS
+        typed["creates"] = typed.get("creates") or Creates.LEAD
         return ListenerSettings(**typed, enabled=self.instance.enabled)
 
     def clean(self) -> dict[str, Any]:

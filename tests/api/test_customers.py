@@ -6,11 +6,11 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from crmdp.api.auth import issue_token
 from crmdp.api.schemas import CustomerList, CustomerOut, ErrorOut
 from crmdp.listeners.services import ListenerSettings, listener_create
 from crmdp.orgs.models import Membership, Role, User
 from crmdp.orgs.services import field_add, org_create, user_add
+from crmdp.orgs.tokens import issue_token
 from tests.conftest import SENDER, Api, Poster, sample
 
 

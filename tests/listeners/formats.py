@@ -27,19 +27,18 @@ def fixture_json(format_name: str, name: str) -> dict[str, Any]:
 
 
 def format_listener(org: Org, format_name: str, **fields: Any) -> Listener:
-    """A listener of `format_name`, created by the org's owner (who then owns what it
-    creates), with these format settings."""
-    listener = listener_create(
+    """A listener of `format_name` with these format settings, created by the org's
+    owner (who then owns what it creates)."""
+    return listener_create(
         org=org,
         settings=ListenerSettings(
-            name=f"{format_name} listener", default_lead_source=source_named(org, "Web lead")
+            name=f"{format_name} listener",
+            default_lead_source=source_named(org, "Web lead"),
+            format=format_name,
+            **fields,
         ),
         actor=User.objects.get(email=SENDER),
     )
-    for name, value in {"format": format_name, **fields}.items():
-        setattr(listener, name, value)
-    listener.save()
-    return listener
 
 
 def poster(listener: Listener) -> Poster:

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from crmdp.customers.models import Customer
-from crmdp.listeners.models import Delivery
+from crmdp.listeners.models import Delivery, Listener
 from crmdp.listeners.services import delivery_replay
 from crmdp.notes.models import Note
 from crmdp.orgs.models import User
@@ -72,9 +72,18 @@ def test_a_missing_google_key_is_refused_too(send):
     assert not Customer.objects.exists()
 
 
+def test_a_listener_gets_a_key_made_up_when_none_is_given(org):
+    listener = format_listener(org, "google-ads")
+    assert len(listener.format_secret) >= 22
+    assert poster(listener).raw(fixture("google-ads", "lead.json")).status == 403
+
+
 def test_a_listener_without_a_key_accepts_no_lead(org):
-    send = poster(format_listener(org, "google-ads"))
-    assert send.raw(fixture("google-ads", "lead.json")).status == 403
+    listener = format_listener(org, "google-ads")
+    Listener.objects.filter(id=listener.id).update(format_secret="")  # as an old row might be
+    listener.refresh_from_db()
+    body = fixture_json("google-ads", "lead.json") | {"google_key": ""}
+    assert poster(listener)(body).status == 403
     assert not Customer.objects.exists()
 
 

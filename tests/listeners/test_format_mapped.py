@@ -72,5 +72,5 @@ def test_paths_are_dotted_with_numeric_list_indexes():
 def test_a_bad_map_is_refused_naming_what_is_wrong(lines, complaint):
     with pytest.raises(Invalid) as refused:
         parse_map(lines)
-    assert refused.value.field == "map"
+    assert refused.value.field == "field_map"
     assert complaint in refused.value.message

@@ -6,9 +6,9 @@ from __future__ import annotations
 import math
 import string
 
-from crmdp.api.auth import issue_token
 from crmdp.listeners.models import Listener
 from crmdp.listeners.services import ListenerSettings, listener_create, listener_regenerate
+from crmdp.orgs.tokens import issue_token
 from tests.listeners.test_hostile_input import text_columns
 
 URL_SAFE = set(string.ascii_letters + string.digits + "-_")

@@ -257,7 +257,7 @@ SAMPLES = Path(__file__).resolve().parents[2] / "crmdp" / "listeners" / "samples
 # One process sets up both orgs (each `crmdp` command would start Django again).
 _SET_UP = """
 import json
-from crmdp.api.auth import issue_token
+from crmdp.orgs.tokens import issue_token
 from crmdp.listeners.services import ListenerSettings, listener_create
 from crmdp.orgs.services import org_create
 from crmdp.web.management.commands.demo import OWNER, demo_listener

@@ -40,7 +40,7 @@ def check_map(entries: dict[str, str]) -> dict[str, str]:
     """The map as stored (targets and paths trimmed); Invalid names the bad entry."""
     limit = settings.CRMDP_MAP_MAX_ENTRIES
     if len(entries) > limit:
-        raise Invalid("map", f"at most {limit} entries (CRMDP_MAP_MAX_ENTRIES)")
+        raise Invalid("field_map", f"at most {limit} entries (CRMDP_MAP_MAX_ENTRIES)")
     checked: dict[str, str] = {}
     for target, path in entries.items():
         target, path = target.strip(), path.strip()
@@ -49,13 +49,13 @@ def check_map(entries: dict[str, str]) -> dict[str, str]:
         )
         if not known:
             allowed = ", ".join([*TARGETS, "attribution.<key>", "custom.<field label>"])
-            raise Invalid("map", f"unknown target {target!r}; allowed: {allowed}")
+            raise Invalid("field_map", f"unknown target {target!r}; allowed: {allowed}")
         parts = path.split(".")
         if not path or any(not part for part in parts):
-            raise Invalid("map", f"{target}: the path {path!r} has an empty part")
+            raise Invalid("field_map", f"{target}: the path {path!r} has an empty part")
         if len(parts) > settings.CRMDP_MAP_MAX_PATH_DEPTH:
             raise Invalid(
-                "map",
+                "field_map",
                 f"{target}: at most {settings.CRMDP_MAP_MAX_PATH_DEPTH} parts in a path "
                 "(CRMDP_MAP_MAX_PATH_DEPTH)",
             )
@@ -71,7 +71,9 @@ def parse_map(lines: list[str]) -> dict[str, str]:
             continue
         target, equals, path = line.partition("=")
         if not equals:
-            raise Invalid("map", f"{line.strip()!r}: write TARGET=PATH, e.g. email=contact.email")
+            raise Invalid(
+                "field_map", f"{line.strip()!r}: write TARGET=PATH, e.g. email=contact.email"
+            )
         entries[target.strip()] = path.strip()
     return check_map(entries)
 

@@ -16,7 +16,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from crmdp.lib.issues import Invalid
-from crmdp.listeners.models import Delivery, Listener
+from crmdp.listeners.formats import preview
+from crmdp.listeners.models import Delivery, Format, Listener
 from crmdp.listeners.selectors import (
     delivery_outcomes,
     listener_deliveries,
@@ -352,6 +353,16 @@ def listener_console(
     if listener is None:
         return _not_found(request, membership, "listener")
     samples = console_samples(sender=membership.user.email)
+    preview_body = ""
+    preview_type = "application/x-www-form-urlencoded"
+    previewed = None
+    if request.method == "POST":
+        # The format's reading of a pasted sample: nothing is run or logged.
+        preview_body = request.POST.get("preview_body", "")[:_PREVIEW_LIMIT]
+        preview_type = request.POST.get("preview_type", preview_type)[:200]
+        previewed = json.dumps(
+            preview(listener, preview_body.encode(), preview_type), indent=2, ensure_ascii=False
+        )
     return _listener_page(
         request,
         membership,
@@ -359,8 +370,16 @@ def listener_console(
         "web/listeners/console.html",
         "console",
         {
-            "samples": samples,
-            "first_body": samples[0].body if samples else "",
+            "samples": samples if listener.format == Format.ACTIONS else [],
+            "first_body": samples[0].body if samples and listener.format == Format.ACTIONS else "",
             "sample_bodies": {sample.name: sample.body for sample in samples},
+            "preview_body": preview_body,
+            "preview_type": preview_type,
+            "previewed": previewed,
+            "content_types": _PREVIEW_TYPES,
         },
     )
+
+
+_PREVIEW_LIMIT = 65536
+_PREVIEW_TYPES = ("application/x-www-form-urlencoded", "application/json")

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.core.management.base import CommandParser
 from django.db import transaction
 
-from crmdp.listeners.models import Listener, default_rate_limit
+from crmdp.listeners.formats.mapped import parse_map
+from crmdp.listeners.models import Creates, Format, Listener, default_rate_limit
 from crmdp.listeners.services import (
     ListenerSettings,
     listener_create,
@@ -34,6 +35,52 @@ def _create(parser: CommandParser) -> None:
         action="store_true",
         help="require Standard Webhooks signatures (prints the secret)",
     )
+    parser.add_argument(
+        "--format",
+        choices=Format.values,
+        default=Format.ACTIONS,
+        help="how bodies are read (docs/listener.md, Formats); default actions",
+    )
+    parser.add_argument(
+        "--create",
+        choices=Creates.values,
+        default=Creates.LEAD,
+        help="what a form-like submission creates; default lead",
+    )
+    parser.add_argument("--redirect", default="", metavar="URL", help="form: a browser's next page")
+    parser.add_argument(
+        "--allow-redirect-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="form: a host _next may send a browser to (repeatable)",
+    )
+    parser.add_argument(
+        "--embed-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="form: a site that may frame the hosted form and post by script (repeatable)",
+    )
+    parser.add_argument(
+        "--fields",
+        default="",
+        metavar="a,b,c",
+        help="form: the hosted form's fields; default first_name,last_name,email,phone,message",
+    )
+    parser.add_argument(
+        "--secret",
+        default="",
+        metavar="S",
+        help="google-ads: the google_key; typeform: the HMAC secret (made up if not given)",
+    )
+    parser.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="TARGET=PATH",
+        help="mapped: where a target's value is (repeatable), e.g. email=contact.emails.0",
+    )
 
 
 def _list(parser: CommandParser) -> None:
@@ -49,6 +96,13 @@ class Command(ProvisioningCommand):
         "default_contact_source": "contact-source",
         "default_lead_source": "lead-source",
         "rate_limit_per_minute": "rate-limit",
+        "creates": "create",
+        "redirect_url": "redirect",
+        "redirect_hosts": "allow-redirect-host",
+        "embed_origins": "embed-origin",
+        "form_fields": "fields",
+        "format_secret": "secret",
+        "field_map": "map",
     }
 
     def verb_create(self, options: dict[str, Any]) -> tuple[dict[str, Any], str]:
@@ -75,6 +129,14 @@ class Command(ProvisioningCommand):
                         if options["rate_limit"] is None
                         else options["rate_limit"]
                     ),
+                    format=options["format"],
+                    creates=options["create"],
+                    redirect_url=options["redirect"],
+                    redirect_hosts=options["allow_redirect_host"],
+                    embed_origins=options["embed_origin"],
+                    form_fields=[f for f in options["fields"].split(",") if f.strip()],
+                    format_secret=options["secret"],
+                    field_map=parse_map(options["map"]),
                 ),
                 signed=options["signed"],
             )
@@ -83,6 +145,15 @@ class Command(ProvisioningCommand):
         if options["signed"]:
             payload["signingSecret"] = listener.signing_secret
             text += f"\nsigning secret: {payload['signingSecret']}"
+        if listener.format != Format.ACTIONS:
+            payload["format"] = listener.format
+            text += f"\nformat: {listener.format}"
+        if listener.format_secret:
+            payload["secret"] = listener.format_secret
+            what = "google_key" if listener.format == Format.GOOGLE_ADS else "secret"
+            text += f"\n{what}: {listener.format_secret}"
+        if listener.format == Format.FORM:
+            payload["formUrl"] = f"/f/{listener.token}"
         return payload, text
 
     def verb_list(self, options: dict[str, Any]) -> tuple[dict[str, Any], str]:

@@ -4,10 +4,10 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from crmdp.api.auth import issue_token
 from crmdp.orgs.management.provisioning import ProvisioningCommand
 from crmdp.orgs.models import Org
 from crmdp.orgs.services import org_create
+from crmdp.orgs.tokens import issue_token
 
 
 def _create(parser: CommandParser) -> None:

@@ -8,12 +8,12 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandParser
 
-from crmdp.api.auth import issue_token
 from crmdp.lib.issues import Invalid
 from crmdp.orgs.logins import login_unlock
 from crmdp.orgs.management.provisioning import ProvisioningCommand, org_argument
 from crmdp.orgs.models import Role, User
 from crmdp.orgs.services import user_add, user_set_password
+from crmdp.orgs.tokens import issue_token
 
 
 def _add(parser: CommandParser) -> None:

@@ -9,11 +9,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from crmdp.api.auth import issue_token
 from crmdp.listeners.models import Listener
 from crmdp.listeners.services import ListenerSettings, listener_create, source_named
 from crmdp.orgs.models import CatalogKind, FieldType, Membership, Org, Role
 from crmdp.orgs.services import catalog_add, field_add, group_get_or_create, org_create, user_add
+from crmdp.orgs.tokens import issue_token
 
 SAMPLES = Path(__file__).resolve().parents[3] / "listeners" / "samples"
 DEMO_ORG = "Demo"
