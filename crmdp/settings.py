@@ -231,6 +231,10 @@ TEMPLATES = [
     }
 ]
 
+# A "Forgot password" link works once (it is signed with the password it replaces)
+# and for an hour.
+PASSWORD_RESET_TIMEOUT = 60 * 60
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},

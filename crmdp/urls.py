@@ -1,10 +1,12 @@
 from django.urls import include, path
 
+from crmdp.listeners.hosted import hosted_form
 from crmdp.listeners.views import listener_inbound
 from crmdp.web.health import healthz, readyz
 
 urlpatterns = [
     path("listener/<str:token>", listener_inbound, name="listener-inbound"),
+    path("f/<str:token>", hosted_form, name="hosted-form"),
     path("api/v1/", include("crmdp.api.urls")),
     # Answered first by crmdp.web.health.ProbeMiddleware; routed here too so that
     # other methods get their 405.

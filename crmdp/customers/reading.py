@@ -10,10 +10,10 @@ from datetime import date
 from typing import Any
 
 from crmdp.customers import keys
+from crmdp.customers.fields import CustomerFields
 from crmdp.customers.models import Customer, Kind, kind_of_code
 from crmdp.lib.issues import Warnings, join_path
 from crmdp.lib.values import Email, Phone, read_country, read_date, read_email, read_phone
-from crmdp.listeners.schemas import CustomerData
 from crmdp.orgs.custom_fields import read_custom_fields
 from crmdp.orgs.directory import OrgDirectory
 from crmdp.orgs.permits import Permit, read_permit
@@ -124,7 +124,7 @@ def unique(items: Any) -> list[str]:
 
 
 def read_customer(
-    data: CustomerData,
+    data: CustomerFields,
     *,
     record_type: str,
     directory: OrgDirectory,
@@ -149,9 +149,9 @@ def read_customer(
         gender=data.gender,
         bg_info=data.bg_info,
         contact_id=data.contact_id,
-        tags=data.tag or None,
+        tags=list(data.tag) if data.tag else None,
         company_lead=getattr(data, "company_lead", None),
-        attribution=data.attribution or {},
+        attribution=dict(data.attribution or {}),
     )
     _drop_overlong(result, warnings)
     if data.date_of_birth is not None:
@@ -241,7 +241,7 @@ def read_customer(
 
 
 def read_company(
-    payload: CustomerData, directory: OrgDirectory, path: str, warnings: Warnings
+    payload: CustomerFields, directory: OrgDirectory, path: str, warnings: Warnings
 ) -> CustomerInput:
     """`companyContact`: an account, found by its CID- code, name, emails or phones."""
     company = read_customer(

@@ -9,9 +9,9 @@ from typing import Any
 
 from crmdp.customers.models import Kind, kind_of_code
 from crmdp.customers.reading import CustomerInput, lead_meant, read_company, read_customer
+from crmdp.deals.fields import DealCustomerFields, DealFields
 from crmdp.lib.issues import ActionFailed, Issue, Warnings, join_path
 from crmdp.lib.values import aware, name_key, read_datetime, read_decimal
-from crmdp.listeners.schemas import AddDeal
 from crmdp.orgs.custom_fields import read_custom_fields
 from crmdp.orgs.directory import OrgDirectory
 from crmdp.orgs.models import CatalogItem, CatalogKind, User, UserGroup
@@ -56,7 +56,7 @@ class DealInput:
 
 
 def read_deal(
-    payload: AddDeal, directory: OrgDirectory, path: str, warnings: Warnings
+    payload: DealFields, directory: OrgDirectory, path: str, warnings: Warnings
 ) -> DealInput:
     if payload.name and len(payload.name) > _NAME_LENGTH:
         raise ActionFailed(Issue(join_path(path, "name"), f"longer than {_NAME_LENGTH} characters"))
@@ -159,7 +159,7 @@ def read_deal(
 
 
 def _read_deal_customer(
-    payload: Any, directory: OrgDirectory, path: str, warnings: Warnings
+    payload: DealCustomerFields, directory: OrgDirectory, path: str, warnings: Warnings
 ) -> DealCustomer:
     # The code names the record (SPEC §4), and so whose custom fields are meant.
     named = kind_of_code(payload.customer_id)

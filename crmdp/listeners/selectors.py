@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from crmdp.backends import rows
 from crmdp.listeners.models import Delivery, Listener
@@ -42,9 +43,60 @@ def org_listeners(org: Org) -> QuerySet[Listener]:
     )
 
 
-def listener_deliveries(listener: Listener) -> QuerySet[Delivery]:
-    """The delivery log, newest first, without the raw bodies (the list does not show them)."""
-    return Delivery.objects.filter(listener=listener).defer("body").order_by("-id")
+def listener_deliveries(listener: Listener, *, failed: bool = False) -> QuerySet[Delivery]:
+    """The delivery log, newest first, without the raw bodies (the list does not show
+    them). `failed`: only the deliveries whose outcome is not `ok`."""
+    log = Delivery.objects.filter(listener=listener).defer("body").order_by("-id")
+    return log.filter(_NOT_OK) if failed else log
+
+
+# What a delivery came to, in words (issue 17): the HTTP status alone hides a 200
+# whose every action failed.
+OK = "ok"  # every action did what it was asked (or there were none)
+PARTIAL = "partial"  # some actions did, some did not
+FAILED = "failed"  # no action did, or a fault of ours (5xx): nothing was stored
+REFUSED = "refused"  # refused before any action ran (4xx: auth, limits, a bad body)
+# Action results that did not do what was asked: `error` changed nothing, and
+# `not_found` found nothing to update or note.
+UNDONE = ("error", "not_found")
+_NOT_OK = Q(status__gte=300) | Q(status__lt=200)
+for _result in UNDONE:
+    _NOT_OK |= Q(outcomes__has_key=_result)
+
+
+def delivery_outcome(delivery: Delivery) -> str:
+    """ok, partial, failed or refused (see above)."""
+    if delivery.status >= 500:
+        return FAILED
+    if not 200 <= delivery.status < 300:
+        return REFUSED
+    counts = delivery.outcomes if isinstance(delivery.outcomes, dict) else {}
+    undone = sum(int(counts.get(result) or 0) for result in UNDONE)
+    done = sum(int(n or 0) for result, n in counts.items() if result not in UNDONE)
+    if not undone:
+        return OK
+    return PARTIAL if done else FAILED
+
+
+def stored_actions(delivery: Delivery) -> list[str] | None:
+    """The actionType of each action a replay runs again, in order; None when the
+    stored body is not a request a replay could run. A body of another format (a
+    form, a vendor's webhook) is read into actions again as it was the first time, so
+    its actions are those of the first run."""
+    if delivery.format != "actions":
+        if not 200 <= delivery.status < 300:
+            return None
+        return [outcome.action_type or "?" for outcome in delivery_outcomes(delivery)]
+    try:
+        envelope = json.loads(delivery.body_text)
+    except ValueError:
+        return None
+    data = envelope.get("data") if isinstance(envelope, dict) else None
+    if not isinstance(data, list):
+        return None
+    return [
+        str(action.get("actionType") or "?") if isinstance(action, dict) else "?" for action in data
+    ]
 
 
 @dataclass

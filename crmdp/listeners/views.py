@@ -12,6 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from crmdp.lib.throttle import SlidingLimit
 from crmdp.listeners import browsers
 from crmdp.listeners.envelope import Reply, inbound_from
+from crmdp.listeners.hosted import allow_framing
 from crmdp.listeners.models import Format, Listener
 from crmdp.listeners.receiving import receive
 from crmdp.listeners.results import error_body
@@ -42,7 +43,11 @@ def listener_inbound(request: HttpRequest, token: str) -> HttpResponse:
     if listener.format != Format.FORM:
         return reply.as_json()
     # A form post: a page (or a 303) for a browser's own post, and CORS for embedders.
-    response = browsers.page_for(reply) if browsers.wants_html(request) else reply.as_json()
+    if browsers.wants_html(request):
+        response = browsers.page_for(reply)
+        allow_framing(listener, response)  # shown in the hosted form's frame: same sites only
+    else:
+        response = reply.as_json()
     for name, value in reply.headers.items():
         response[name] = value
     browsers.allow_origin(request, listener, response)

@@ -201,7 +201,7 @@ def sms_refusal(org: Org, count: int) -> str:
     return (
         f"SMS is not set up: this org has no SMS provider and its trial allowance has "
         f"{org.sms_trial_remaining} message(s) left, {count} needed (or its daily cap of "
-        f"{cap} is reached); an admin sets a provider up with `crmdp sms set`"
+        f"{cap} is reached); an owner or admin chooses a provider in Settings → SMS"
     )
 
 

@@ -26,7 +26,10 @@ log = logging.getLogger(__name__)
 
 
 class Transport(Protocol):
-    name: str
+    @property
+    def name(self) -> str:
+        """The provider a message records: smtp, file, log, http …"""
+        ...
 
     def send(self, message: Message) -> str:
         """Deliver `message`; returns the provider's id for it. Raises TransportError."""
@@ -42,10 +45,37 @@ class TransportError(Exception):
         self.permanent = permanent
 
 
+# Django's email backends by the name a message records as its provider. Only SMTP
+# hands mail to another system: the others keep it on this server (a file in the data
+# directory when no EMAIL_HOST is set, the console, memory) or drop it, and a message
+# they took is "kept", never "sent" (issue 17).
+EMAIL_BACKENDS = {
+    "django.core.mail.backends.smtp.EmailBackend": "smtp",
+    "django.core.mail.backends.filebased.EmailBackend": "file",
+    "django.core.mail.backends.console.EmailBackend": "console",
+    "django.core.mail.backends.locmem.EmailBackend": "memory",
+    "django.core.mail.backends.dummy.EmailBackend": "dummy",
+}
+# The providers that deliver nowhere, whatever the channel (LogSms below is one).
+KEEPING_PROVIDERS = frozenset({"file", "console", "memory", "dummy", "log"})
+
+
+def email_provider() -> str:
+    """The provider name of the configured email backend ("email": one of its own)."""
+    return EMAIL_BACKENDS.get(settings.EMAIL_BACKEND, "email")
+
+
+def delivers(provider: str) -> bool:
+    """Whether a message this provider took went to a real transport."""
+    return provider not in KEEPING_PROVIDERS
+
+
 class EmailTransport:
     """Email through Django's email backend (SMTP when EMAIL_HOST is set)."""
 
-    name = "email"
+    @property
+    def name(self) -> str:
+        return email_provider()
 
     def send(self, message: Message) -> str:
         domain = settings.CRMDP_MESSAGE_ID_DOMAIN

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from crmdp.lib.issues import Warnings, join_path
@@ -60,7 +61,7 @@ def _list(choices: dict[str, str]) -> str:
 
 
 def read_custom_fields(
-    items: list[Any] | None,
+    items: Sequence[Any] | None,
     record_type: str,
     directory: OrgDirectory,
     path: str,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -55,7 +56,7 @@ def read_status(value: Any) -> int | None:
 def read_permit(
     status: Any,
     group: str | None,
-    users: list[str] | None,
+    users: Sequence[str] | None,
     directory: OrgDirectory,
     path: str,
     warnings: Warnings,

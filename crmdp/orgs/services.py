@@ -306,6 +306,24 @@ def group_add(*, org: Org, name: str) -> UserGroup:
 
 
 @transaction.atomic
+def group_rename(*, org: Org, group_id: int, name: str) -> UserGroup:
+    """Give one of the org's groups a new name; permits, deal owners and tickets keep
+    pointing at it. Another org's group is "no such group", as a missing one is."""
+    group = UserGroup.objects.select_for_update().filter(org=org, id=group_id).first()
+    if group is None:
+        raise Invalid("group", "no such group")
+    clean = " ".join(name.split())
+    if not clean:
+        raise Invalid("name", "a group needs a name")
+    key = name_key(clean)
+    if UserGroup.objects.filter(org=org, key=key).exclude(id=group.id).exists():
+        raise Invalid("name", f"the group {clean!r} already exists")
+    group.name, group.key = clean, key
+    group.save(update_fields=["name", "key"])
+    return group
+
+
+@transaction.atomic
 def member_update(
     *, membership: Membership, role: str, groups: Sequence[UserGroup], is_active: bool = True
 ) -> Membership:

@@ -200,10 +200,12 @@ def list_page(
     *,
     scope: Link | None = None,
     actions: Sequence[Action] = (),
+    notices: Sequence[str] = (),
 ) -> HttpResponseBase:
     """A record list: search and filters on top, one page of rows, page links below.
     `scope` is the record the list is narrowed to (a customer's deals), if any;
-    `actions` are the buttons beside the title ("New deal", "Board").
+    `actions` are the buttons beside the title ("New deal", "Board"); `notices` are
+    warnings shown above the list (the outbox: messages that reach no one).
     `?export=csv` answers the same records (filtered and sorted alike) as a CSV file."""
     records, headers = _sorted(request, spec, records)
     if spec.export_name and request.GET.get("export") == "csv":
@@ -243,6 +245,7 @@ def list_page(
             "export_url": export_url,
             "export_max": CSV_EXPORT_MAX_ROWS,
             "actions": actions,
+            "notices": notices,
         },
         section=spec.section,
     )

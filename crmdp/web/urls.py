@@ -2,9 +2,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from crmdp.web.pages import (
+    account,
     board,
     customers,
     deals,
+    edit,
     listeners,
     members,
     messages,
@@ -24,13 +26,31 @@ urlpatterns = [
     path("login/", session.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("org/", session.org_switch, name="org-switch"),
+    # A person's own login.
+    path("account/password/", account.password_change, name="password-change"),
+    path("password-reset/", account.PasswordResetView.as_view(), name="password-reset"),
+    path(
+        "password-reset/sent/",
+        account.PasswordResetSentView.as_view(),
+        name="password-reset-sent",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        account.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
     path("search/", search.search, name="search"),
     # Records: one list and one detail page per record type.
     path("contacts/", customers.contact_list, name="contacts"),
+    path("contacts/new/", edit.contact_new, name="contact-new"),
+    path("accounts/new/", edit.account_new, name="account-new"),
     path("contacts/<str:code>/", customers.contact_detail, name="contact"),
+    path("contacts/<str:code>/edit/", edit.contact_edit, name="contact-edit"),
     path("contacts/<str:code>/notes/", notes.customer_note_add, name="contact-note-add"),
     path("leads/", customers.lead_list, name="leads"),
+    path("leads/new/", edit.lead_new, name="lead-new"),
     path("leads/<str:code>/", customers.lead_detail, name="lead"),
+    path("leads/<str:code>/edit/", edit.lead_edit, name="lead-edit"),
     path(
         "leads/<str:code>/notes/",
         notes.customer_note_add,
@@ -39,11 +59,15 @@ urlpatterns = [
     ),
     path("deals/", deals.deal_list_page, name="deals"),
     path("deals/board/", board.deal_board, name="deal-board"),
+    path("deals/new/", edit.deal_new, name="deal-new"),
     path("deals/<str:deal_id>/", deals.deal_detail, name="deal"),
     path("deals/<str:deal_id>/stage/", board.deal_stage_page, name="deal-stage"),
+    path("deals/<str:deal_id>/edit/", edit.deal_edit_page, name="deal-edit"),
     path("deals/<str:deal_id>/notes/", notes.deal_note_add, name="deal-note-add"),
     path("tickets/", tickets.ticket_list_page, name="tickets"),
+    path("tickets/new/", edit.ticket_new, name="ticket-new"),
     path("tickets/<str:code>/", tickets.ticket_detail, name="ticket"),
+    path("tickets/<str:code>/edit/", edit.ticket_edit_page, name="ticket-edit"),
     path("tickets/<str:code>/status/", tickets.ticket_status_page, name="ticket_status"),
     path("tickets/<str:code>/notes/", notes.ticket_note_add, name="ticket-note-add"),
     path("tickets/<str:code>/assign/", tickets.ticket_assign_page, name="ticket-assign"),
@@ -56,6 +80,7 @@ urlpatterns = [
     path("settings/", org_settings.settings_home, name="settings"),
     path("settings/users/", members.users, name="users"),
     path("settings/users/<int:member_id>/", members.member_edit, name="member"),
+    path("settings/groups/<int:group_id>/", members.group_rename_page, name="group-rename"),
     path("settings/groups/", members.group_add_page, name="group-add"),
     path("settings/catalogs/<slug:slug>/", org_settings.catalog_page, name="catalog"),
     path(

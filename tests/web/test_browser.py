@@ -131,7 +131,12 @@ def test_replaying_a_delivery_logs_a_replay_whose_contact_is_a_duplicate(
     page.goto(f"{live_server.url}/settings/webhook/listeners/{listener.id}/")
     page.get_by_role("link", name=f"Open delivery {original.id}").click()
     expect(page.get_by_role("cell", name="created")).to_be_visible()
-    page.get_by_role("button", name="Replay").click()
+    # Replay asks first, and says what will run again (issue 17).
+    page.get_by_role("link", name="Replay").click()
+    plan = page.get_by_role("table", name="What will be re-applied")
+    expect(plan).to_contain_text("add-contact")
+    expect(plan).to_contain_text("comes back as duplicate")
+    page.get_by_role("button", name="Replay now").click()
 
     replay = Delivery.objects.exclude(id=original.id).get(listener=listener)
     expect(page.get_by_role("heading", name=f"Delivery #{replay.id}")).to_be_visible()

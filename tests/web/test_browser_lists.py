@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,13 @@ from playwright.sync_api import Browser, Page, expect
 
 from crmdp.listeners.models import Delivery, Listener
 from crmdp.messaging.models import Message
-from crmdp.orgs.models import Org
+from crmdp.messaging.worker import Worker
+from crmdp.orgs.models import Org, User
+from crmdp.orgs.services import group_add
+from tests.conftest import SENDER
 from tests.listeners.guide_org import set_up_guide_org
+from tests.listeners.setups import welcoming_poster
+from tests.messaging.servers import smtp_server
 from tests.web.conftest import screenshot
 from tests.web.test_browser import log_in
 
@@ -209,3 +215,84 @@ def test_every_main_page_fits_a_phone_and_the_navigation_is_behind_menu(
     phone.context.clear_cookies()
     phone.goto(live_server.url + "/login/")
     _fits(phone, "the login page")
+
+
+def test_an_admin_reads_what_each_delivery_came_to_and_where_messages_went(
+    live_server: Any, org: Org, listener: Listener, post: Any, page: Page, settings: Any
+) -> None:
+    # Points 10 and 11: outcomes in words, the Failed filter, and honest messages.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    post.action("add-contact", {"name": "Fine"})
+    post.actions(("add-contact", {"name": "Also fine"}), ("add-contact", {"nope": 1}))
+    post({"senderUser": "nobody@example.com", "data": []})
+    welcome = welcoming_poster(org)
+    welcome.action("add-contact", {"name": "Lan", "emails": [{"value": "lan@example.com"}]})
+    Worker(name="test-worker").run_until_idle()
+
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/settings/webhook/listeners/{listener.id}/")
+    log = page.get_by_role("table", name="Delivery log")
+    for word in ("OK", "Partial", "Refused"):
+        expect(log.get_by_text(word, exact=True)).to_be_visible()
+    refused = log.get_by_text("Refused", exact=True)
+    colour = refused.evaluate("badge => getComputedStyle(badge).backgroundColor")
+    ok_colour = log.get_by_text("OK", exact=True).evaluate(
+        "badge => getComputedStyle(badge).backgroundColor"
+    )
+    assert colour != ok_colour
+    page.get_by_role("navigation", name="Show deliveries").get_by_role(
+        "link", name="Failed"
+    ).click()
+    expect(log.get_by_role("row")).to_have_count(3)  # header + partial + refused
+    expect(log.get_by_text("OK", exact=True)).to_have_count(0)
+    screenshot(page, "delivery-log-failed")
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Messages").click()
+    expect(page.get_by_text("Email is not being sent")).to_be_visible()
+    expect(page.get_by_text("Trial SMS left:")).to_be_visible()
+    outbox = page.get_by_role("table", name="Messages")
+    expect(outbox.get_by_text("kept, not sent")).to_be_visible()
+    expect(outbox.get_by_text("sent", exact=True)).to_have_count(0)
+    screenshot(page, "messages-kept")
+
+
+def test_a_user_resets_a_forgotten_password_by_email_and_changes_it_again(
+    live_server: Any, org: Org, page: Page, settings: Any
+) -> None:
+    # Point 12: "Forgot password" through the configured SMTP server, then "Change
+    # password" for one's own login, and an admin renames a group.
+    with smtp_server() as inbox:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", inbox.port
+        page.goto(live_server.url + "/login/")
+        page.get_by_role("link", name="Forgot password?").click()
+        page.get_by_label("Email").fill(SENDER)
+        page.get_by_role("button", name="Send the link").click()
+        expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    (received,) = inbox.messages
+    text = received.get_payload(decode=True).decode()
+    link = re.search(r"http://\S+/password-reset/\S+/", text)
+    assert link is not None, text
+    page.goto(link.group(0))
+    page.get_by_label("New password", exact=True).fill("first-new-secret-17")
+    page.get_by_label("New password confirmation").fill("first-new-secret-17")
+    page.get_by_role("button", name="Set password").click()
+    expect(page.get_by_text("Password set. Log in with the new one.")).to_be_visible()
+    page.get_by_label("Email").fill(SENDER)
+    page.get_by_label("Password").fill("first-new-secret-17")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Contacts and accounts")).to_be_visible()
+
+    page.get_by_role("link", name="Change password").click()
+    page.get_by_label("Old password").fill("first-new-secret-17")
+    page.get_by_label("New password", exact=True).fill("second-new-secret-17")
+    page.get_by_label("New password confirmation").fill("second-new-secret-17")
+    page.get_by_role("button", name="Change password").click()
+    expect(page.get_by_text("Password changed.")).to_be_visible()
+    assert User.objects.get(email=SENDER).check_password("second-new-secret-17")
+
+    group_add(org=org, name="Sales")
+    page.goto(live_server.url + "/settings/users/")
+    page.get_by_label("New name for Sales").fill("Sales North")
+    page.get_by_role("button", name="Rename").click()
+    expect(page.get_by_text("Group renamed to “Sales North”.")).to_be_visible()

@@ -41,6 +41,7 @@ from crmdp.web.pages.related import (
 from crmdp.web.records import (
     DAY,
     NOT_SHARED,
+    Action,
     Card,
     Column,
     Fact,
@@ -165,7 +166,14 @@ def _customers(
         tag=given.get("tag"),
         owner_id=given["owner"].id if given.get("owner") else None,
     )
-    return list_page(request, membership, spec, records, filters)
+    if spec is LEADS:
+        actions = [Action("New lead", reverse("web:lead-new"), primary=True)]
+    else:
+        actions = [
+            Action("New contact", reverse("web:contact-new"), primary=True),
+            Action("New account", reverse("web:account-new")),
+        ]
+    return list_page(request, membership, spec, records, filters, actions=actions)
 
 
 @member_view
@@ -344,6 +352,9 @@ def _customer(
             "deals": deals,
             "tickets": tickets,
             "message_list": messages,
+            "edit_url": reverse(
+                "web:lead-edit" if section == "leads" else "web:contact-edit", args=[code]
+            ),
         },
         section=section,
     )

@@ -17,13 +17,16 @@ from django.views.decorators.http import require_POST
 
 from crmdp.lib.issues import Invalid
 from crmdp.listeners.formats import preview
+from crmdp.listeners.hosted import embed_snippets
 from crmdp.listeners.models import Delivery, Format, Listener
 from crmdp.listeners.selectors import (
+    delivery_outcome,
     delivery_outcomes,
     listener_deliveries,
     listener_delivery,
     org_listener,
     org_listeners,
+    stored_actions,
 )
 from crmdp.listeners.services import (
     delivery_replay,
@@ -36,9 +39,9 @@ from crmdp.listeners.services import (
 from crmdp.orgs.models import Membership
 from crmdp.web.access import manager_view
 from crmdp.web.console import console_samples
-from crmdp.web.layout import settings_page
+from crmdp.web.layout import NavLink, settings_page
 from crmdp.web.listener_form import ListenerSettingsForm
-from crmdp.web.records import Link, fact, record_link, when
+from crmdp.web.records import Badge, Link, fact, record_link, when
 
 
 def _page(
@@ -67,6 +70,15 @@ def listener_url(request: HttpRequest, listener: Listener) -> str:
     return request.build_absolute_uri(listener.path)
 
 
+def _embedding(request: HttpRequest, listener: Listener | None) -> dict[str, str]:
+    """A form listener's hosted form: its URL and the snippets a site pastes."""
+    if listener is None or listener.format != Format.FORM:
+        return {}
+    site = request.build_absolute_uri("/").rstrip("/")
+    frame, html = embed_snippets(listener, site)
+    return {"form_url": f"{site}/f/{listener.token}", "frame_snippet": frame, "html_snippet": html}
+
+
 def outcome_summary(delivery: Delivery) -> str:
     """`2 created · 1 duplicate`, or why the request was refused."""
     if delivery.outcomes:
@@ -75,6 +87,25 @@ def outcome_summary(delivery: Delivery) -> str:
     if isinstance(error, dict):
         return str(error.get("message") or error.get("code") or "")
     return "no actions" if delivery.status == 200 else ""
+
+
+# Each outcome in words, and its colour (the CSS class badge-<tone>).
+OUTCOME_BADGES = {
+    "ok": Badge("OK", "ok"),
+    "partial": Badge("Partial", "partial"),
+    "failed": Badge("Failed", "failed"),
+    "refused": Badge("Refused", "refused"),
+}
+OUTCOME_MEANING = {
+    "ok": "Every action did what it was asked.",
+    "partial": "Some actions did what they were asked; the others changed nothing (see below).",
+    "failed": "No action did what it was asked: nothing was changed.",
+    "refused": "Refused before any action ran: nothing was changed.",
+}
+
+
+def outcome_badge(delivery: Delivery) -> Badge:
+    return OUTCOME_BADGES[delivery_outcome(delivery)]
 
 
 # -- the Listener tab -----------------------------------------------------------------
@@ -109,6 +140,7 @@ def _form_page(
             "listener": listener,
             "url": listener_url(request, listener) if listener else "",
             "tab": "settings",
+            **_embedding(request, listener),
         },
         status=400 if form.errors else 200,
     )
@@ -239,9 +271,22 @@ def listener_detail(request: HttpRequest, membership: Membership, listener_id: i
     listener = _listener(membership, listener_id)
     if listener is None:
         return _not_found(request, membership, "listener")
-    shown = Paginator(listener_deliveries(listener), 25).get_page(request.GET.get("page"))
+    failed = request.GET.get("show") == "failed"
+    log = listener_deliveries(listener, failed=failed)
+    shown = Paginator(log, 25).get_page(request.GET.get("page"))
     rows = [
-        {"delivery": d, "at": when(d.received_at), "summary": outcome_summary(d)} for d in shown
+        {
+            "delivery": d,
+            "at": when(d.received_at),
+            "summary": outcome_summary(d),
+            "outcome": outcome_badge(d),
+        }
+        for d in shown
+    ]
+    here = reverse("web:listener", args=[listener.id])
+    filters = [
+        NavLink("All", here, not failed),
+        NavLink("Failed", f"{here}?show=failed", failed),
     ]
     return _listener_page(
         request,
@@ -249,7 +294,7 @@ def listener_detail(request: HttpRequest, membership: Membership, listener_id: i
         listener,
         "web/listeners/detail.html",
         "log",
-        {"rows": rows, "page_obj": shown},
+        {"rows": rows, "page_obj": shown, "filters": filters, "failed": failed},
     )
 
 
@@ -301,6 +346,8 @@ def delivery_detail(
             "delivery": delivery,
             "facts": facts,
             "summary": outcome_summary(delivery),
+            "outcome": outcome_badge(delivery),
+            "outcome_meaning": OUTCOME_MEANING[delivery_outcome(delivery)],
             "outcomes": outcomes,
             "replays": replays,
             "body": _pretty(delivery.body_text),
@@ -309,15 +356,60 @@ def delivery_detail(
     )
 
 
-@require_POST
+# What running an action of the stored body again does (issue 17: Replay says what
+# will be re-applied before it is done).
+REPLAY_EFFECTS = {
+    "add-contact": "found by its keys: comes back as duplicate, created again only if "
+    "the first one was deleted",
+    "add-lead": "found by its keys: comes back as duplicate, created again only if "
+    "the first one was deleted",
+    "update-contact": "its values are written again (a field changed since gets the "
+    "sent value back)",
+    "update-lead": "its values are written again (a field changed since gets the sent value back)",
+    "add-deal": "found by its dealId or name: its values are written again, created "
+    "again only if it was deleted",
+    "add-note": "adds the note again: a second copy",
+    "add-ticket": "opens a new ticket: a second one",
+    "send-sms": "queues the SMS again: it is sent a second time",
+}
+
+
+def _replay_plan(delivery: Delivery) -> list[dict[str, str]] | None:
+    """Each action the replay runs again, what the first run did and what running
+    it again does; None when the stored body is not one a replay can run."""
+    actions = stored_actions(delivery)
+    if actions is None:
+        return None
+    first = {outcome.index: outcome.status for outcome in delivery_outcomes(delivery)}
+    return [
+        {
+            "index": str(index),
+            "action": action,
+            "first": first.get(index, "—"),
+            "effect": REPLAY_EFFECTS.get(action, "an unknown action: refused again"),
+        }
+        for index, action in enumerate(actions)
+    ]
+
+
 @manager_view
 def delivery_replay_page(
     request: HttpRequest, membership: Membership, listener_id: int, delivery_id: int
 ) -> HttpResponse:
+    """GET: what a replay would run again, and a button to do it; POST: replay."""
     listener = _listener(membership, listener_id)
     delivery = _delivery(listener, delivery_id) if listener else None
     if listener is None or delivery is None:
         return _not_found(request, membership, "delivery")
+    if request.method != "POST":
+        return _listener_page(
+            request,
+            membership,
+            listener,
+            "web/listeners/replay.html",
+            "log",
+            {"delivery": delivery, "plan": _replay_plan(delivery)},
+        )
     try:
         replay = delivery_replay(delivery, by=membership.user)
     except Invalid as problem:

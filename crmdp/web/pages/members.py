@@ -9,12 +9,13 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from crmdp.lib.issues import Invalid
 from crmdp.orgs.models import Membership
 from crmdp.orgs.selectors import member_groups, org_groups, org_member, org_members
-from crmdp.orgs.services import group_add, member_update, user_add
+from crmdp.orgs.services import group_add, group_rename, member_update, user_add
 from crmdp.web.access import manager_view
 from crmdp.web.forms import GroupForm, MemberForm, UserAddForm, show_problems
 from crmdp.web.layout import settings_page
@@ -93,6 +94,24 @@ def group_add_page(request: HttpRequest, membership: Membership) -> HttpResponse
             messages.success(request, f"Group “{group.name}” added.")
             return redirect("web:users")
     return _users_page(request, membership, UserAddForm(membership.org), form, status=400)
+
+
+@manager_view
+def group_rename_page(request: HttpRequest, membership: Membership, group_id: int) -> HttpResponse:
+    """Rename a group of this org (POST); a GET goes back to the groups."""
+    if request.method != "POST":
+        return redirect("web:users")
+    try:
+        group = group_rename(
+            org=membership.org, group_id=group_id, name=request.POST.get("name", "")
+        )
+    except Invalid as problem:
+        if problem.field == "group":
+            return redirect("web:users")  # not this org's: nothing to say about it
+        messages.error(request, f"Not renamed: {problem.message}.")
+    else:
+        messages.success(request, f"Group renamed to “{group.name}”.")
+    return redirect(f"{reverse('web:users')}#groups-title")
 
 
 @manager_view

@@ -3,13 +3,15 @@ status and channel, and one message with each attempt at sending it."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import reverse
 
 from crmdp.messaging.models import Message, MessageStatus
 from crmdp.messaging.selectors import outbox, visible_message
-from crmdp.orgs.models import Membership
+from crmdp.messaging.transports import delivers, email_provider
+from crmdp.orgs.models import Membership, Org
 from crmdp.web.access import manager_view
 from crmdp.web.forms import MessageFilters
 from crmdp.web.layout import page
@@ -17,6 +19,7 @@ from crmdp.web.pages.related import (
     MESSAGE_COLUMNS,
     channel_name,
     customer_link,
+    message_badge,
     message_url,
     scoped_customer,
     status_badge,
@@ -42,6 +45,48 @@ MESSAGES = RecordList(
 )
 
 
+# Where a provider that delivers nowhere keeps what it takes, in the UI's words.
+KEPT_WHERE = {
+    "file": "kept as files in the server's data directory (sent-mail/)",
+    "console": "printed on the server's console",
+    "memory": "kept in the server's memory",
+    "dummy": "dropped",
+    "log": "written to the server's SMS log (sms.log in its data directory)",
+}
+
+
+def sending_notices(org: Org) -> list[str]:
+    """What the outbox must say about where messages really go (issue 17): email or
+    SMS that reach no one, and the trial SMS left."""
+    notices = []
+    email = email_provider()
+    if not delivers(email):
+        notices.append(
+            f"Email is not being sent: no SMTP server is set up, so emails are "
+            f"{KEPT_WHERE[email]} and show as “kept, not sent”. The server's operator "
+            f"sets one (EMAIL_HOST)."
+        )
+    if org.sms_provider:
+        if not delivers(org.sms_provider):
+            notices.append(
+                f"SMS are not being sent: the SMS provider is “Log”, so they are "
+                f"{KEPT_WHERE[org.sms_provider]}. Choose an HTTP gateway in Settings → SMS."
+            )
+    else:
+        trial = settings.CRMDP_TRIAL_SMS_PROVIDER
+        kept = (
+            f" They are {KEPT_WHERE.get(trial, 'not delivered')}, not sent: this server has "
+            f"no trial SMS gateway."
+            if not delivers(trial)
+            else ""
+        )
+        notices.append(
+            f"Trial SMS left: {org.sms_trial_remaining}. This org has no SMS provider, so "
+            f"SMS are paid from the trial allowance.{kept} Choose a provider in Settings → SMS."
+        )
+    return notices
+
+
 @manager_view
 def message_list_page(request: HttpRequest, membership: Membership) -> HttpResponseBase:
     filters = MessageFilters(request.GET)
@@ -57,7 +102,15 @@ def message_list_page(request: HttpRequest, membership: Membership) -> HttpRespo
     if given.get("customer") and customer is None:
         records = records.none()
     scope = customer_link(customer) if customer else None
-    return list_page(request, membership, MESSAGES, records, filters, scope=scope)
+    return list_page(
+        request,
+        membership,
+        MESSAGES,
+        records,
+        filters,
+        scope=scope,
+        notices=sending_notices(membership.org),
+    )
 
 
 def message_facts(message: Message) -> list[Fact]:
@@ -81,13 +134,18 @@ def message_facts(message: Message) -> list[Fact]:
             style="pre",
         ),
         fact("Why", "welcome to a new customer" if message.reason == "welcome" else "send-sms"),
-        fact("Status", status_badge(message.status)),
+        fact("Status", message_badge(message)),
         fact("Attempts", str(message.attempts)),
         fact("Last error", message.last_error),
         fact("Queued", when(message.created_at)),
         fact("Next attempt", when(message.next_attempt_at) if message.status == "queued" else ""),
         fact("Sent", when(message.sent_at)),
-        fact("Provider", message.provider),
+        fact(
+            "Provider",
+            f"{message.provider} ({KEPT_WHERE.get(message.provider, 'kept')}, not sent)"
+            if message.provider and not delivers(message.provider)
+            else message.provider,
+        ),
         fact("Provider's message ID", message.provider_message_id),
         fact("Paid from", "the org's SMS trial allowance" if message.uses_trial else ""),
         fact("Queued by", f"listener “{message.listener.name}”" if message.listener else ""),
@@ -113,7 +171,9 @@ def message_detail(request: HttpRequest, membership: Membership, message_id: int
             "number": attempt.number,
             "started": when(attempt.started_at),
             "took": f"{(attempt.finished_at - attempt.started_at).total_seconds():.1f} s",
-            "outcome": status_badge(attempt.outcome),
+            "outcome": message_badge(message)
+            if attempt.outcome == MessageStatus.SENT
+            else status_badge(attempt.outcome),
             "error": attempt.error,
             "worker": attempt.worker,
         }
@@ -126,7 +186,7 @@ def message_detail(request: HttpRequest, membership: Membership, message_id: int
         {
             "message": message,
             "back": back,
-            "status": status_badge(message.status),
+            "status": message_badge(message),
             "facts": message_facts(message),
             "attempts": attempts,
         },

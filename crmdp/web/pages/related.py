@@ -15,7 +15,8 @@ from django.urls import reverse
 from crmdp.customers.models import Customer, Kind
 from crmdp.customers.selectors import visible_customer
 from crmdp.deals.models import Deal
-from crmdp.messaging.models import Channel, Message
+from crmdp.messaging.models import Channel, Message, MessageStatus
+from crmdp.messaging.transports import delivers
 from crmdp.notes.models import Note
 from crmdp.orgs.models import Membership
 from crmdp.tickets.models import UNRESOLVED, Ticket, TicketStatus
@@ -151,6 +152,14 @@ def ticket_columns(now: datetime) -> tuple[Column, ...]:
     )
 
 
+def message_badge(message: Message) -> Badge:
+    """A message's status in words; one that a provider kept instead of delivering
+    (the file backend, the SMS log) is "kept, not sent", never "sent"."""
+    if message.status == MessageStatus.SENT and not delivers(message.provider):
+        return Badge("kept, not sent", "kept")
+    return status_badge(message.status)
+
+
 def _message_text(message: Message) -> str:
     return message.subject or message.body
 
@@ -170,7 +179,7 @@ MESSAGE_COLUMNS = (
     Column("Customer", _customer_name),
     Column("Channel", channel_name, "muted"),
     Column("Subject or text", _message_text),
-    Column("Status", lambda m: status_badge(m.status)),
+    Column("Status", message_badge),
     Column("Attempts", lambda m: str(m.attempts), "muted"),
     Column("Last error", lambda m: m.last_error, "error-text"),
     Column("Sent", lambda m: when(m.sent_at), "muted nowrap"),
@@ -211,7 +220,7 @@ def message_list(
             channel=channel_name(message),
             to=message.to,
             text=_message_text(message),
-            status=status_badge(message.status),
+            status=message_badge(message),
             attempts=message.attempts,
             last_error=message.last_error,
             queued=when(message.created_at),

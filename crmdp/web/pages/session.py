@@ -55,6 +55,11 @@ class EmailLoginForm(AuthenticationForm):
         return cleaned
 
 
+def client_of(request: HttpRequest | None) -> str:
+    """The client's address, through the trusted proxies (login and reset limits)."""
+    return _client(request)
+
+
 def _client(request: HttpRequest | None) -> str:
     if request is None:
         return ""
