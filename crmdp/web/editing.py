@@ -406,6 +406,9 @@ class DealValues:
     package: CatalogItem | None = None
     description: str = ""
     custom_fields: dict[str, Any] = field(default_factory=dict)
+    # owner_opportunity: who works on the deal (its record owner is another thing).
+    owner_users: list[User] = field(default_factory=list)
+    owner_groups: list[UserGroup] = field(default_factory=list)
 
 
 def deal_create_by_hand(
@@ -438,6 +441,8 @@ def deal_create_by_hand(
         )
         if permit.users:
             deal.permit_users.set(permit.users)
+        deal.owner_users.set(values.owner_users)
+        deal.owner_groups.set(values.owner_groups)
         history = HistoryBuffer(origin)
         history.add(f"Created by {origin.describe()}.", deal=deal)
         if values.customer is not None:
@@ -498,6 +503,14 @@ def deal_edit(
         old_customer = current.customer
         put("customer", "customer", values.customer)
         _put_custom(current, "deal", values.custom_fields, changes)
+        if set(current.owner_users.all()) != set(values.owner_users):
+            current.owner_users.set(values.owner_users)
+            emails = ", ".join(sorted(user.email for user in values.owner_users))
+            changes.append(f"owner users: {emails or 'none'}")
+        if set(current.owner_groups.all()) != set(values.owner_groups):
+            current.owner_groups.set(values.owner_groups)
+            names = ", ".join(sorted(group.name for group in values.owner_groups))
+            changes.append(f"owner groups: {names or 'none'}")
         if owner is not None:
             put("owner", "owner", owner)
         if permit is not None:

@@ -293,7 +293,7 @@ class CustomerForm(SharingFields):
         except ValidationError as error:
             for problem in error.errors():
                 where = ".".join(str(part) for part in problem["loc"])
-                self._problem(where, str(problem["msg"]))
+                self.problem(where, str(problem["msg"]))
             return None
         warnings = Warnings()
         read = read_customer(
@@ -307,7 +307,7 @@ class CustomerForm(SharingFields):
         if self.kind == Kind.CONTACT and company:
             read.company = CustomerInput(path="companyContact", name=company)
         for warning in warnings:
-            self._problem(warning.field, warning.message)
+            self.problem(warning.field, warning.message)
         # A value the listener keeps though it cannot read it (an invalid phone) is
         # refused here: it could never be matched or dialled.
         for _, phone in read.phones:
@@ -315,7 +315,8 @@ class CustomerForm(SharingFields):
                 self.add_error("phone", f"{phone.value} is not a phone number.")
         return None if self.errors else read
 
-    def _problem(self, path: str, message: str) -> None:
+    def problem(self, path: str, message: str) -> None:
+        """A problem the reading or a service found, beside the field its path names."""
         head = re.split(r"[.\[]", path, maxsplit=1)[0]
         field = _PATH_FIELDS.get(head)
         if head == "cusFields":
@@ -425,6 +426,18 @@ class DealForm(SharingFields, _CustomFields):
     description = forms.CharField(
         label="Description", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    owner_users = _NamedMany(
+        label="Owner users",
+        queryset=User.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": "choose active members of this organisation."},
+    )
+    owner_groups = _NamedMany(
+        label="Owner groups",
+        queryset=UserGroup.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": "choose groups of this organisation."},
+    )
 
     def __init__(
         self, membership: Membership, *args: Any, may_share: bool = True, **kwargs: Any
@@ -439,6 +452,8 @@ class DealForm(SharingFields, _CustomFields):
             ("package", CatalogKind.PACKAGE),
         ):
             self.fields[name].queryset = catalog_of(membership, kind)  # type: ignore[attr-defined]
+        self.fields["owner_users"].queryset = members_of(membership)  # type: ignore[attr-defined]
+        self.fields["owner_groups"].queryset = groups_of(membership)  # type: ignore[attr-defined]
         self.add_custom_fields(self, membership.org_id, "deal")
 
     @staticmethod
@@ -453,6 +468,8 @@ class DealForm(SharingFields, _CustomFields):
             "category": deal.category_id,
             "package": deal.package_id,
             "description": deal.description,
+            "owner_users": [user.id for user in deal.owner_users.all()],
+            "owner_groups": [group.id for group in deal.owner_groups.all()],
             **SharingFields.initial_sharing(deal),
             **_CustomFields.initial_custom(deal),
         }
@@ -502,6 +519,8 @@ class DealForm(SharingFields, _CustomFields):
             package=data.get("package"),
             description=data.get("description") or "",
             custom_fields=custom,
+            owner_users=list(data.get("owner_users") or []),
+            owner_groups=list(data.get("owner_groups") or []),
         )
 
 

@@ -271,3 +271,35 @@ def test_a_seller_adds_a_deal_and_a_ticket_by_hand(
     expect(page.get_by_role("region", name="History")).to_contain_text(
         "Created by huy.nguyenviet@htklabs.com with status Open."
     )
+
+
+def test_the_forms_and_the_board_fit_a_phone(
+    live_server: Any, org: Org, post: Any, chromium: Any
+) -> None:
+    set_up_guide_org(org)
+    contact = post.action("add-contact", {"name": "Lan", "lastname": "Tran" * 12})["record"]
+    deal = post.action("add-deal", new_deal("A deal with a rather long name " * 3))["record"]
+    ticket = post.action("add-ticket", {"title": "Printer on fire", "body": "Smoke"})["record"]
+    context = chromium.new_context(viewport={"width": 390, "height": 844})
+    context.set_default_timeout(10_000)
+    phone = context.new_page()
+    try:
+        log_in(phone, live_server.url)
+        for path in (
+            "/contacts/new/",
+            "/accounts/new/",
+            "/leads/new/",
+            f"/contacts/{contact['customerId']}/edit/",
+            "/deals/new/",
+            f"/deals/{deal['id']}/edit/",
+            "/deals/board/",
+            "/tickets/new/",
+            f"/tickets/{ticket['code']}/edit/",
+            f"/tickets/{ticket['code']}/",
+        ):
+            response = phone.goto(live_server.url + path)
+            assert response is not None and response.status == 200, path
+            width = phone.evaluate("document.scrollingElement.scrollWidth")
+            assert width <= 390, f"{path} scrolls sideways: {width}px wide"
+    finally:
+        context.close()

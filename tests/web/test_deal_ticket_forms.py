@@ -251,11 +251,50 @@ def test_the_deal_and_ticket_pages_cost_a_fixed_number_of_queries(
     ticket = Ticket.objects.get(org=org)
     for url, most in (
         (f"/deals/{deal.number}/", 16),
-        (f"/deals/{deal.number}/edit/", 18),
+        (f"/deals/{deal.number}/edit/", 20),
         (f"/tickets/{ticket.code}/", 12),
         (f"/tickets/{ticket.code}/edit/", 14),
-        ("/deals/new/", 16),
+        ("/deals/new/", 18),
         ("/tickets/new/", 14),
     ):
         with django_assert_max_num_queries(most):
             assert owner.get(url).status_code == 200
+
+
+def test_a_customers_page_starts_a_deal_or_ticket_for_it(org, lan, owner):
+    page = owner.get(f"/contacts/{lan}/").content.decode()
+    assert f'href="/deals/new/?customer={lan}">New deal</a>' in page
+    assert f'href="/tickets/new/?customer={lan}">New ticket</a>' in page
+    assert f'value="{lan}"' in owner.get(f"/deals/new/?customer={lan}").content.decode()
+    assert f'value="{lan}"' in owner.get(f"/tickets/new/?customer={lan}").content.decode()
+
+
+def test_a_deals_owner_users_and_groups_are_set_and_changed_in_the_form(org, lan, owner):
+    seller = org.memberships.get(user__email="nhanvien1@beeiq.co").user
+    group = UserGroup.objects.get(org=org, name="Nhom 2")
+    owner.post(
+        "/deals/new/",
+        {
+            "name": "Order",
+            "stage": stage(org, "New"),
+            "customer": lan,
+            "permit_status": "1",
+            "owner_users": [seller.id],
+        },
+    )
+    deal = Deal.objects.get(org=org)
+    assert list(deal.owner_users.all()) == [seller]
+    owner.post(
+        f"/deals/{deal.number}/edit/",
+        {
+            "name": "Order",
+            "stage": stage(org, "New"),
+            "customer": lan,
+            "permit_status": "1",
+            "owner_groups": [group.id],
+            "owner": org.memberships.get(user__email=SENDER).user_id,
+        },
+    )
+    assert list(deal.owner_users.all()) == [] and list(deal.owner_groups.all()) == [group]
+    line = HistoryEntry.objects.filter(deal=deal).first().text
+    assert "owner users: none" in line and "owner groups: Nhom 2" in line

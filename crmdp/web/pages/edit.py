@@ -16,6 +16,7 @@ from django.urls import reverse
 from crmdp.customers.models import Customer, Kind
 from crmdp.customers.selectors import visible_customer, visible_customers
 from crmdp.deals.selectors import deal_number, visible_deal
+from crmdp.lib.issues import ActionFailed
 from crmdp.lib.values import name_key
 from crmdp.orgs.models import Membership
 from crmdp.tickets.models import TicketStatus
@@ -110,32 +111,38 @@ def _customer_new(request: HttpRequest, membership: Membership, kind: Kind) -> H
         if data is not None:
             owner, permit = form.sharing()
             data.permit = permit
-            result = customer_add_by_hand(
-                membership=membership,
-                data=data,
-                kind=kind,
-                owner=owner,
-                welcome=form.cleaned_data.get("welcome"),
-            )
-            if result.status == "created" and result.customer is not None:
+            try:
+                result = customer_add_by_hand(
+                    membership=membership,
+                    data=data,
+                    kind=kind,
+                    owner=owner,
+                    welcome=form.cleaned_data.get("welcome"),
+                )
+            except ActionFailed as failure:  # a rule of the service, named by its field
+                for issue in failure.issues:
+                    form.problem(issue.field, issue.message)
+                result = None
+            if result is not None and result.status == "created" and result.customer:
                 messages.success(request, f"{result.customer.code} saved.")
                 return redirect(customer_url(result.customer))
-            # Not a second record for the same person (SPEC §5's matching): named and
-            # linked, when the member may see it.
-            existing = result.customer
-            seen = (
-                visible_customer(membership, existing.code, (existing.kind,))
-                if existing is not None
-                else None
-            )
-            duplicate = (
-                Link(f"{seen.display_name} ({seen.code})", customer_url(seen))
-                if seen
-                else Link("", "")
-            )
-            match = result.match
-            duplicate_on = f"{match.matched_on} {match.value}" if match else "value"
-            status = 409
+            if result is not None:
+                # Not a second record for the same person (SPEC §5's matching): named and
+                # linked, when the member may see it.
+                existing = result.customer
+                seen = (
+                    visible_customer(membership, existing.code, (existing.kind,))
+                    if existing is not None
+                    else None
+                )
+                duplicate = (
+                    Link(f"{seen.display_name} ({seen.code})", customer_url(seen))
+                    if seen
+                    else Link("", "")
+                )
+                match = result.match
+                duplicate_on = f"{match.matched_on} {match.value}" if match else "value"
+                status = 409
     return form_page(
         request,
         membership,
