@@ -209,6 +209,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A GET on a page's POST-only URL goes back instead of a bare 405 (crmdp/web/post_only.py).
+    "crmdp.web.post_only.PostOnlyRedirectMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -6,5 +6,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 .venv/bin/crmdp migrate --no-input -v0
-.venv/bin/crmdp demo
+# The demo's banner names the address serve will listen on (--host, --port).
+demo=()
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+  case "${args[i]}" in
+    --host | --port) demo+=("${args[i]}" "${args[i + 1]:-}") ;;
+    --host=* | --port=*) demo+=("${args[i]}") ;;
+  esac
+done
+.venv/bin/crmdp demo ${demo[@]+"${demo[@]}"}
 exec .venv/bin/crmdp serve "$@"

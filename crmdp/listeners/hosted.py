@@ -9,6 +9,7 @@ which shows in the same frame.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -18,10 +19,16 @@ from django.utils.html import escape
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
-from crmdp.listeners.format_settings import DEFAULT_FORM_FIELDS, FORM_FIELD_LABELS
+from crmdp.lib.issues import Invalid
+from crmdp.listeners.format_settings import (
+    DEFAULT_FORM_FIELDS,
+    FORM_FIELD_LABELS,
+    form_field_names,
+)
 from crmdp.listeners.formats.form import HONEYPOT
 from crmdp.listeners.models import Format, Listener
 from crmdp.listeners.selectors import listener_for_token
+from crmdp.orgs.models import Membership, Role
 
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")  # as crmdp.listeners.views looks up
 # How each known field is asked for: input type, autocomplete token.
@@ -48,9 +55,9 @@ class FormField:
     autocomplete: str
 
 
-def form_fields(listener: Listener) -> list[FormField]:
+def form_fields(listener: Listener, names: Sequence[str] = ()) -> list[FormField]:
     fields = []
-    for name in listener.form_fields or DEFAULT_FORM_FIELDS:
+    for name in names or listener.form_fields or DEFAULT_FORM_FIELDS:
         label = FORM_FIELD_LABELS.get(name) or name.replace("_", " ").capitalize()
         input_type, autocomplete = _INPUTS.get(name, ("text", "off"))
         if name == "message":
@@ -98,13 +105,33 @@ def hosted_form(request: HttpRequest, token: str) -> HttpResponse:
         "listeners/hosted_form.html",
         {
             "listener": listener,
-            "fields": form_fields(listener),
+            "fields": form_fields(listener, _previewed_fields(request, listener)),
             "honeypot": HONEYPOT,
             "action": listener.path,
         },
     )
     allow_framing(listener, response)
     return response
+
+
+def _previewed_fields(request: HttpRequest, listener: Listener) -> list[str]:
+    """`?fields=a,b` from the listener's owners and admins only (the settings page's
+    live preview); anyone else sees the saved fields."""
+    wanted = request.GET.get("fields")
+    if wanted is None or not request.user.is_authenticated:
+        return []
+    manages = Membership.objects.filter(
+        org_id=listener.org_id,
+        user_id=request.user.pk,
+        is_active=True,
+        role__in=(Role.OWNER, Role.ADMIN),
+    ).exists()
+    if not manages:
+        return []
+    try:
+        return form_field_names(wanted[:2000].split(","))
+    except Invalid:
+        return []  # what is being typed is not valid yet: the saved fields
 
 
 def embed_snippets(listener: Listener, site: str) -> tuple[str, str]:

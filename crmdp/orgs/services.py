@@ -226,6 +226,13 @@ def catalog_add(
     ):
         if minutes is not None and minutes <= 0:
             raise Invalid(field, "must be a positive number of minutes")
+    if (
+        first_response_minutes is not None
+        and resolution_minutes is not None
+        and first_response_minutes > resolution_minutes
+    ):
+        # A first answer due after the resolution would never be the one that is late.
+        raise Invalid("first-response", "must not be longer than the resolution time")
     if CatalogItem.objects.filter(org=org, kind=kind, key=key).exists():
         raise Invalid("name", f"the {CatalogKind(kind).label} {clean!r} already exists")
     if default:

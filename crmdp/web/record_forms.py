@@ -18,15 +18,28 @@ from pydantic import ValidationError
 
 from crmdp.customers.models import Customer, Gender, Kind
 from crmdp.customers.reading import CustomerInput, read_customer
+from crmdp.customers.selectors import visible_customer
 from crmdp.customers.services import permit_of
+from crmdp.deals.selectors import deal_number, visible_deals
 from crmdp.lib.issues import Warnings
+from crmdp.lib.values import aware, read_datetime, read_decimal, read_tags
 from crmdp.listeners.models import Listener
 from crmdp.listeners.schemas import AddContact, AddLead
-from crmdp.orgs.custom_fields import MULTI_VALUED
+from crmdp.orgs.custom_fields import MULTI_VALUED, read_custom_value
 from crmdp.orgs.directory import OrgDirectory
-from crmdp.orgs.models import CustomFieldDefinition, FieldType, Membership, User, UserGroup
+from crmdp.orgs.models import (
+    CatalogItem,
+    CatalogKind,
+    CustomFieldDefinition,
+    FieldType,
+    Membership,
+    User,
+    UserGroup,
+)
 from crmdp.orgs.permits import EVERYBODY, OWNER, OWNER_AND_GROUP, OWNER_AND_USERS, Permit
 from crmdp.orgs.selectors import record_type_fields
+from crmdp.tickets.models import TicketStatus
+from crmdp.web.editing import DealValues, TicketValues
 
 PERMIT_CHOICES = [
     (str(EVERYBODY), "Everybody"),
@@ -280,7 +293,7 @@ class CustomerForm(SharingFields):
         except ValidationError as error:
             for problem in error.errors():
                 where = ".".join(str(part) for part in problem["loc"])
-                self._problem(where, str(problem["msg"]))
+                self.problem(where, str(problem["msg"]))
             return None
         warnings = Warnings()
         read = read_customer(
@@ -294,7 +307,7 @@ class CustomerForm(SharingFields):
         if self.kind == Kind.CONTACT and company:
             read.company = CustomerInput(path="companyContact", name=company)
         for warning in warnings:
-            self._problem(warning.field, warning.message)
+            self.problem(warning.field, warning.message)
         # A value the listener keeps though it cannot read it (an invalid phone) is
         # refused here: it could never be matched or dialled.
         for _, phone in read.phones:
@@ -302,7 +315,8 @@ class CustomerForm(SharingFields):
                 self.add_error("phone", f"{phone.value} is not a phone number.")
         return None if self.errors else read
 
-    def _problem(self, path: str, message: str) -> None:
+    def problem(self, path: str, message: str) -> None:
+        """A problem the reading or a service found, beside the field its path names."""
         head = re.split(r"[.\[]", path, maxsplit=1)[0]
         field = _PATH_FIELDS.get(head)
         if head == "cusFields":
@@ -336,3 +350,277 @@ def custom_field(definition: CustomFieldDefinition) -> forms.Field:
     }
     help_text = helps.get(str(definition.field_type), "")
     return forms.CharField(label=label, required=False, help_text=help_text)
+
+
+def catalog_of(membership: Membership, kind: str) -> Any:
+    return CatalogItem.objects.filter(org_id=membership.org_id, kind=kind).order_by(
+        "position", "name"
+    )
+
+
+class _CustomFields:
+    """The custom fields of one record type as form fields (`cf_<id>`), read by
+    their type with the listener's reading."""
+
+    definitions: list[CustomFieldDefinition]
+
+    def add_custom_fields(self, form: forms.Form, org_id: int, record_type: str) -> None:
+        self.definitions = list(record_type_fields(org_id, record_type))
+        for definition in self.definitions:
+            form.fields[f"cf_{definition.id}"] = custom_field(definition)
+
+    def read_custom_fields(self, form: forms.Form, conventions: Any) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for definition in self.definitions:
+            name = f"cf_{definition.id}"
+            raw = form.cleaned_data.get(name)
+            if raw in (None, "", []):
+                continue
+            value, problem = read_custom_value(definition, raw, conventions)
+            if value is None:
+                form.add_error(name, f"{str(problem)[:1].upper()}{str(problem)[1:]}.")
+            else:
+                values[str(definition.id)] = value
+        return values
+
+    @staticmethod
+    def initial_custom(record: Any) -> dict[str, Any]:
+        return {
+            f"cf_{field_id}": value if isinstance(value, list) else str(value)
+            for field_id, value in record.custom_fields.items()
+        }
+
+
+def _catalog_field(label: str, required: bool = False, empty: str = "—") -> _Named:
+    return _Named(
+        label=label,
+        queryset=CatalogItem.objects.none(),
+        required=required,
+        empty_label=empty,
+        error_messages={"invalid_choice": f"choose one of this organisation's {label.lower()}s."},
+    )
+
+
+def customer_by_code(membership: Membership, code: str) -> Customer | None:
+    """A customer named by its code (PID-3, CID-2, LID-7), if the member may see it."""
+    return visible_customer(membership, code, (Kind.CONTACT, Kind.ACCOUNT, Kind.LEAD))
+
+
+class DealForm(SharingFields, _CustomFields):
+    """A deal: the fields of add-deal."""
+
+    name = forms.CharField(label="Name", max_length=500)
+    value = forms.CharField(
+        label="Value", required=False, help_text="As numbers are written in your country."
+    )
+    currency = _catalog_field("Currency", empty="The organisation's default")
+    stage = _catalog_field("Stage", required=True, empty="")
+    customer = forms.CharField(
+        label="Customer",
+        max_length=40,
+        help_text="Its code, e.g. PID-3, CID-2 or LID-7 (on its page, beside its name).",
+    )
+    close_date = forms.CharField(label="Close date", required=False, help_text="e.g. 2026-12-24.")
+    category = _catalog_field("Category")
+    package = _catalog_field("Package")
+    description = forms.CharField(
+        label="Description", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    owner_users = _NamedMany(
+        label="Owner users",
+        queryset=User.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": "choose active members of this organisation."},
+    )
+    owner_groups = _NamedMany(
+        label="Owner groups",
+        queryset=UserGroup.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": "choose groups of this organisation."},
+    )
+
+    def __init__(
+        self, membership: Membership, *args: Any, may_share: bool = True, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.membership = membership
+        self.setup_sharing(membership, may_share)
+        for name, kind in (
+            ("currency", CatalogKind.CURRENCY),
+            ("stage", CatalogKind.STAGE),
+            ("category", CatalogKind.CATEGORY),
+            ("package", CatalogKind.PACKAGE),
+        ):
+            self.fields[name].queryset = catalog_of(membership, kind)  # type: ignore[attr-defined]
+        self.fields["owner_users"].queryset = members_of(membership)  # type: ignore[attr-defined]
+        self.fields["owner_groups"].queryset = groups_of(membership)  # type: ignore[attr-defined]
+        self.add_custom_fields(self, membership.org_id, "deal")
+
+    @staticmethod
+    def initial_for(deal: Any) -> dict[str, Any]:
+        return {
+            "name": deal.name,
+            "value": f"{deal.value.normalize():f}" if deal.value is not None else "",
+            "currency": deal.currency_id,
+            "stage": deal.stage_id,
+            "customer": deal.customer.code if deal.customer else "",
+            "close_date": deal.close_date.date().isoformat() if deal.close_date else "",
+            "category": deal.category_id,
+            "package": deal.package_id,
+            "description": deal.description,
+            "owner_users": [user.id for user in deal.owner_users.all()],
+            "owner_groups": [group.id for group in deal.owner_groups.all()],
+            **SharingFields.initial_sharing(deal),
+            **_CustomFields.initial_custom(deal),
+        }
+
+    def deal_values(self, current_customer: Customer | None = None) -> DealValues | None:
+        self.is_valid()
+        data = self.cleaned_data
+        conventions = self.membership.org.conventions
+        value = None
+        if data.get("value"):
+            read = read_decimal(data["value"], conventions)
+            if read.value is None:
+                self.add_error("value", "Not a number.")
+            value = read.value
+        close_date = None
+        if data.get("close_date"):
+            moment = read_datetime(data["close_date"], conventions)
+            if moment.value is None:
+                self.add_error("close_date", "Not a date (e.g. 2026-12-24).")
+            else:
+                close_date = aware(moment.value)
+        customer = None
+        code = (data.get("customer") or "").strip()
+        if code:
+            customer = customer_by_code(self.membership, code)
+            if customer is None and not (current_customer and current_customer.code == code):
+                self.add_error("customer", f"No customer {code} that you can see.")
+            elif customer is None:
+                customer = current_customer  # kept, though the member may not see it
+        custom = self.read_custom_fields(self, conventions)
+        if self.errors:
+            return None
+        currency = (
+            data.get("currency")
+            or CatalogItem.objects.filter(
+                org_id=self.membership.org_id, kind=CatalogKind.CURRENCY, is_default=True
+            ).first()
+        )
+        return DealValues(
+            name=data["name"],
+            stage=data["stage"],
+            customer=customer,
+            value=value,
+            currency=currency,
+            close_date=close_date,
+            category=data.get("category"),
+            package=data.get("package"),
+            description=data.get("description") or "",
+            custom_fields=custom,
+            owner_users=list(data.get("owner_users") or []),
+            owner_groups=list(data.get("owner_groups") or []),
+        )
+
+
+class TicketForm(_CustomFields, forms.Form):
+    """A ticket: the fields of add-ticket, and who works on it."""
+
+    title = forms.CharField(label="Subject", max_length=500)
+    status = forms.ChoiceField(label="Status", choices=TicketStatus.choices)
+    group = _Named(
+        label="Group",
+        queryset=UserGroup.objects.none(),
+        required=False,
+        empty_label="No group",
+        error_messages={"invalid_choice": "choose one of this organisation's groups."},
+    )
+    assignee = _Named(
+        label="Assignee",
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="Nobody",
+        error_messages={"invalid_choice": "choose an active member of this organisation."},
+    )
+    customer = forms.CharField(
+        label="Customer",
+        max_length=40,
+        required=False,
+        help_text="Its code, e.g. PID-3 (on its page, beside its name).",
+    )
+    deal = forms.CharField(label="Deal", max_length=20, required=False, help_text="Its dealId.")
+    sla = _catalog_field("SLA policy")
+    channel = _catalog_field("Channel")
+    tags = forms.CharField(label="Tags", required=False, help_text="Separate them with commas.")
+    body = forms.CharField(
+        label="Description", required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
+
+    def __init__(self, membership: Membership, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.membership = membership
+        self.fields["group"].queryset = groups_of(membership)  # type: ignore[attr-defined]
+        self.fields["assignee"].queryset = members_of(membership)  # type: ignore[attr-defined]
+        self.fields["sla"].queryset = catalog_of(membership, CatalogKind.SLA)  # type: ignore[attr-defined]
+        self.fields["channel"].queryset = catalog_of(membership, CatalogKind.CHANNEL)  # type: ignore[attr-defined]
+        self.add_custom_fields(self, membership.org_id, "ticket")
+
+    @staticmethod
+    def initial_for(ticket: Any) -> dict[str, Any]:
+        return {
+            "title": ticket.title,
+            "status": ticket.status,
+            "group": ticket.group_id,
+            "assignee": ticket.assignee_id,
+            "customer": ticket.customer.code if ticket.customer else "",
+            "deal": str(ticket.deal.number) if ticket.deal else "",
+            "sla": ticket.sla_id,
+            "channel": ticket.channel_id,
+            "tags": ", ".join(ticket.tags),
+            "body": ticket.body,
+            **_CustomFields.initial_custom(ticket),
+        }
+
+    def ticket_values(self, current: Any = None) -> TicketValues | None:
+        self.is_valid()
+        data = self.cleaned_data
+        customer = None
+        code = (data.get("customer") or "").strip()
+        if code:
+            customer = customer_by_code(self.membership, code)
+            kept = current is not None and current.customer and current.customer.code == code
+            if customer is None and kept:
+                customer = current.customer
+            elif customer is None:
+                self.add_error("customer", f"No customer {code} that you can see.")
+        deal = None
+        given = (data.get("deal") or "").strip()
+        if given:
+            number = deal_number(given)
+            deal = (
+                visible_deals(self.membership).filter(number=number).first()
+                if number is not None
+                else None
+            )
+            kept = current is not None and current.deal and str(current.deal.number) == given
+            if deal is None and kept:
+                deal = current.deal
+            elif deal is None:
+                self.add_error("deal", f"No deal {given} that you can see.")
+        custom = self.read_custom_fields(self, self.membership.org.conventions)
+        if self.errors:
+            return None
+        return TicketValues(
+            title=data["title"],
+            body=data.get("body") or "",
+            status=data["status"],
+            customer=customer,
+            deal=deal,
+            group=data.get("group"),
+            assignee=data.get("assignee"),
+            sla=data.get("sla"),
+            channel=data.get("channel"),
+            tags=read_tags(data.get("tags") or ""),
+            custom_fields=custom,
+        )

@@ -7,7 +7,11 @@ import pytest
 from crmdp.customers.models import Customer
 from crmdp.lib.issues import Invalid
 from crmdp.listeners.formats.mapped import parse_map, value_at
+from crmdp.listeners.models import Delivery
+from crmdp.listeners.services import delivery_replay
 from crmdp.notes.models import Note
+from crmdp.orgs.models import User
+from tests.conftest import SENDER
 from tests.listeners.formats import fixture, format_listener, poster
 
 MAP = [
@@ -74,3 +78,12 @@ def test_a_bad_map_is_refused_naming_what_is_wrong(lines, complaint):
         parse_map(lines)
     assert refused.value.field == "field_map"
     assert complaint in refused.value.message
+
+
+def test_a_mapped_delivery_replays(org, send):
+    send.raw(fixture("mapped", "order.json"))
+    Customer.objects.all().delete()
+    owner = User.objects.get(email=SENDER)
+    replay = delivery_replay(Delivery.objects.get(), by=owner)
+    assert (replay.status, replay.format) == (200, "mapped")
+    assert Customer.objects.get().name == "Linh"

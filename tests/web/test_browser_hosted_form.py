@@ -16,6 +16,7 @@ from crmdp.listeners.models import Delivery
 from crmdp.orgs.models import Org
 from tests.listeners.formats import format_listener
 from tests.web.conftest import screenshot
+from tests.web.test_browser import log_in
 
 
 class _Site:
@@ -98,3 +99,19 @@ def test_a_site_that_is_not_an_embed_origin_cannot_frame_the_form(
     # Chromium refused to show it (CSP frame-ancestors): no frame holds the form.
     assert len(page.frames) == 2
     assert all(frame.query_selector('input[name="email"]') is None for frame in page.frames)
+
+
+def test_the_settings_page_previews_the_form_as_its_fields_are_typed(
+    live_server: Any, org: Org, page: Page
+) -> None:
+    listener = format_listener(org, "form")
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/settings/webhook/listeners/{listener.id}/edit/")
+    preview = page.frame_locator('iframe[title="Preview of the hosted form"]')
+    expect(preview.get_by_label("First name")).to_be_visible()
+    page.get_by_label("Hosted form fields").fill("name,email,budget")
+    expect(preview.get_by_label("Budget")).to_be_visible()
+    expect(preview.get_by_label("First name")).to_have_count(0)
+    screenshot(page, "hosted-form-settings")
+    listener.refresh_from_db()
+    assert listener.form_fields == []  # only Save changes the form

@@ -120,6 +120,12 @@ def test_a_seller_finds_people_sorts_filters_and_exports_the_list(
     assert [row[0] for row in rows[1:]] == shown.all_inner_texts()
     assert "An Le" not in [row[0] for row in rows]
 
+    # A very long name wraps on its page instead of widening it (point 13).
+    long_name = "Nguyễn-Phước-Thịnh-Vượng-Trường-Thọ-Bình-An"
+    page.goto(f"{live_server.url}/contacts/{codes[long_name]}/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Tôn-Thất")
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 1366
+
 
 def _fits(page: Page, what: str) -> None:
     width = page.evaluate("document.scrollingElement.scrollWidth")

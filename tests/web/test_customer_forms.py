@@ -279,3 +279,34 @@ def test_the_edit_page_makes_a_fixed_number_of_queries(
     lan = Customer.objects.get(org=guide_org)
     with django_assert_max_num_queries(14):
         owner.get(f"/contacts/{lan.code}/edit/")
+
+
+def test_choice_custom_fields_offer_their_choices(guide_org, owner):
+    colours = field_add(
+        org=guide_org,
+        record_type="contact",
+        name="Colours",
+        field_type=FieldType.CHECKBOX,
+        choices=["Red", "Blue"],
+    )
+    size = field_add(
+        org=guide_org,
+        record_type="contact",
+        name="Size",
+        field_type=FieldType.SELECT,
+        choices=["S", "M"],
+    )
+    page = owner.get("/contacts/new/").content.decode()
+    assert 'value="Red"' in page and '<option value="M">M</option>' in page
+    owner.post(
+        "/contacts/new/",
+        contact(**{f"cf_{colours.id}": ["Red", "Blue"], f"cf_{size.id}": "M"}),
+    )
+    lan = Customer.objects.get(org=guide_org)
+    assert lan.custom_fields == {str(colours.id): ["Red", "Blue"], str(size.id): "M"}
+    form = owner.get(f"/contacts/{lan.code}/edit/").content.decode()
+    assert (
+        'value="Blue" checked' in form
+        or 'checked value="Blue"' in form
+        or re.search(r'value="Blue"[^>]*checked', form)
+    )

@@ -9,7 +9,9 @@ from django.test import Client
 
 from crmdp.customers.models import Customer
 from crmdp.listeners.services import listener_set_enabled
+from crmdp.orgs.models import User
 from tests.listeners.formats import format_listener, poster
+from tests.listeners.setups import other_org
 
 SHOP = "https://shop.example"
 
@@ -71,3 +73,31 @@ def test_the_settings_page_offers_the_frame_and_the_plain_html(org, owner):
     )
     assert "_gotcha" in page
     assert f'<iframe class="form-preview" src="http://testserver/f/{listener.token}"' in page
+
+
+def test_the_live_preview_fields_are_only_for_the_orgs_managers(org, owner):
+    listener = format_listener(org, "form")
+    preview = f"/f/{listener.token}?fields=email,budget"
+    assert 'name="budget"' in owner.get(preview).content.decode()
+    assert 'name="budget"' not in Client().get(preview).content.decode()
+    other_org()
+    outsider = Client()
+    outsider.force_login(User.objects.get(email="boss@other.example"))
+    assert 'name="budget"' not in outsider.get(preview).content.decode()
+    # What is being typed and is not valid yet: the saved fields.
+    page = owner.get(f"/f/{listener.token}?fields=Bad Name").content.decode()
+    assert 'name="first_name"' in page
+
+
+def test_another_orgs_owner_cannot_open_the_console_or_its_preview(org):
+    listener = format_listener(org, "mapped", field_map={"email": "e"})
+    other_org()
+    outsider = Client()
+    outsider.force_login(User.objects.get(email="boss@other.example"))
+    console = f"/settings/webhook/listeners/{listener.id}/console/"
+    assert outsider.get(console).status_code == 404
+    response = outsider.post(console, {"preview_body": '{"e": "a@example.com"}'})
+    assert response.status_code == 404
+    assert "a@example.com" not in response.content.decode()
+    edit = f"/settings/webhook/listeners/{listener.id}/edit/"
+    assert listener.token not in outsider.get(edit).content.decode()

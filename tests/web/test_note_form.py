@@ -118,7 +118,8 @@ def test_adding_a_note_needs_the_csrf_token_and_a_post(records, org):
     client.force_login(org.memberships.get(user__email=SENDER).user)
     url = records["ticket"]
     assert client.post(f"{url}notes/", {"note-body": "hi"}).status_code == 403
-    assert client.get(f"{url}notes/").status_code == 405
+    back = client.get(f"{url}notes/")  # a GET goes back to the record (issue 17)
+    assert (back.status_code, back["Location"]) == (302, url)
     assert not Note.objects.exists()
 
 

@@ -292,7 +292,12 @@ def test_a_member_cannot_set_the_status_of_a_ticket_they_may_not_see(login_as, p
     response = member.post(f"/tickets/{hidden['record']['code']}/status/", {"status": "closed"})
     assert response.status_code == 404
     assert Ticket.objects.get().status == "new"
-    assert member.get(f"/tickets/{hidden['record']['code']}/status/").status_code == 405
+    # A GET on the POST-only URL goes back (issue 17) and changes nothing; "back" is the
+    # ticket's page, which this member may not see.
+    back = member.get(f"/tickets/{hidden['record']['code']}/status/")
+    assert back.status_code == 302
+    assert member.get(back["Location"]).status_code == 404
+    assert Ticket.objects.get().status == "new"
 
 
 def test_another_orgs_ticket_status_cannot_be_set(owner, post):

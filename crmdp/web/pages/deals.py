@@ -113,7 +113,10 @@ def deal_list_page(request: HttpRequest, membership: Membership) -> HttpResponse
     if given.get("customer") and customer is None:
         records = records.none()  # a customer the member may not see has no deals to show
     scope = customer_link(customer) if customer else None
-    actions = [Action("Board", reverse("web:deal-board"))]
+    actions = [
+        Action("New deal", reverse("web:deal-new"), primary=True),
+        Action("Board", reverse("web:deal-board")),
+    ]
     return list_page(request, membership, DEALS, records, filters, scope=scope, actions=actions)
 
 
@@ -213,6 +216,7 @@ def deal_detail(request: HttpRequest, membership: Membership, deal_id: str) -> H
             "cards": cards,
             "notes": note_list(deal_notes(membership, deal)),
             "note_form": NoteForm(),
+            "edit_url": reverse("web:deal-edit", args=[deal.number]),
             "note_url": reverse("web:deal-note-add", args=[deal.number]),
             "tickets": tickets,
             "value": money(deal.value, deal.currency),

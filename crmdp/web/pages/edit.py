@@ -15,13 +15,25 @@ from django.urls import reverse
 
 from crmdp.customers.models import Customer, Kind
 from crmdp.customers.selectors import visible_customer, visible_customers
+from crmdp.deals.selectors import deal_number, visible_deal
+from crmdp.lib.issues import ActionFailed
 from crmdp.lib.values import name_key
 from crmdp.orgs.models import Membership
+from crmdp.tickets.models import TicketStatus
+from crmdp.tickets.selectors import visible_ticket
 from crmdp.web.access import member_view
-from crmdp.web.editing import customer_add_by_hand, customer_edit, identity_taken
+from crmdp.web.editing import (
+    customer_add_by_hand,
+    customer_edit,
+    deal_create_by_hand,
+    deal_edit,
+    identity_taken,
+    ticket_create_by_hand,
+    ticket_edit,
+)
 from crmdp.web.layout import page
-from crmdp.web.pages.related import customer_url
-from crmdp.web.record_forms import CustomerForm
+from crmdp.web.pages.related import customer_url, deal_url, ticket_url
+from crmdp.web.record_forms import CustomerForm, DealForm, TicketForm
 from crmdp.web.records import Link
 
 SHARING = ("owner", "permit_status", "permit_group", "permit_users")
@@ -99,32 +111,38 @@ def _customer_new(request: HttpRequest, membership: Membership, kind: Kind) -> H
         if data is not None:
             owner, permit = form.sharing()
             data.permit = permit
-            result = customer_add_by_hand(
-                membership=membership,
-                data=data,
-                kind=kind,
-                owner=owner,
-                welcome=form.cleaned_data.get("welcome"),
-            )
-            if result.status == "created" and result.customer is not None:
+            try:
+                result = customer_add_by_hand(
+                    membership=membership,
+                    data=data,
+                    kind=kind,
+                    owner=owner,
+                    welcome=form.cleaned_data.get("welcome"),
+                )
+            except ActionFailed as failure:  # a rule of the service, named by its field
+                for issue in failure.issues:
+                    form.problem(issue.field, issue.message)
+                result = None
+            if result is not None and result.status == "created" and result.customer:
                 messages.success(request, f"{result.customer.code} saved.")
                 return redirect(customer_url(result.customer))
-            # Not a second record for the same person (SPEC §5's matching): named and
-            # linked, when the member may see it.
-            existing = result.customer
-            seen = (
-                visible_customer(membership, existing.code, (existing.kind,))
-                if existing is not None
-                else None
-            )
-            duplicate = (
-                Link(f"{seen.display_name} ({seen.code})", customer_url(seen))
-                if seen
-                else Link("", "")
-            )
-            match = result.match
-            duplicate_on = f"{match.matched_on} {match.value}" if match else "value"
-            status = 409
+            if result is not None:
+                # Not a second record for the same person (SPEC §5's matching): named and
+                # linked, when the member may see it.
+                existing = result.customer
+                seen = (
+                    visible_customer(membership, existing.code, (existing.kind,))
+                    if existing is not None
+                    else None
+                )
+                duplicate = (
+                    Link(f"{seen.display_name} ({seen.code})", customer_url(seen))
+                    if seen
+                    else Link("", "")
+                )
+                match = result.match
+                duplicate_on = f"{match.matched_on} {match.value}" if match else "value"
+                status = 409
     return form_page(
         request,
         membership,
@@ -236,3 +254,136 @@ def contact_edit(request: HttpRequest, membership: Membership, code: str) -> Htt
 @member_view
 def lead_edit(request: HttpRequest, membership: Membership, code: str) -> HttpResponse:
     return _customer_edit(request, membership, code, (Kind.LEAD,))
+
+
+# -- deals ----------------------------------------------------------------------------
+
+
+@member_view
+def deal_new(request: HttpRequest, membership: Membership) -> HttpResponse:
+    back = Link("Deals", reverse("web:deals"))
+    if request.method == "POST":
+        form = DealForm(membership, request.POST)
+        values = form.deal_values()
+        if values is not None:
+            owner, permit = form.sharing()
+            deal = deal_create_by_hand(
+                membership=membership, values=values, owner=owner, permit=permit
+            )
+            messages.success(request, f"Deal {deal.number} saved.")
+            return redirect(deal_url(deal))
+    else:
+        initial: dict[str, Any] = {"owner": membership.user_id}
+        if request.GET.get("customer"):  # from a customer's page
+            initial["customer"] = request.GET["customer"][:40]
+        form = DealForm(membership, initial=initial)
+        first_stage = form.fields["stage"].queryset.first()  # type: ignore[attr-defined]
+        form.initial["stage"] = first_stage.id if first_stage else None
+    return form_page(
+        request,
+        membership,
+        form,
+        heading="New deal",
+        section="deals",
+        back=back,
+        crumb="New deal",
+        legend="Deal",
+    )
+
+
+@member_view
+def deal_edit_page(request: HttpRequest, membership: Membership, deal_id: str) -> HttpResponse:
+    number = deal_number(deal_id)
+    deal = visible_deal(membership, number) if number is not None else None
+    if deal is None:
+        return _not_found(request, membership, "deal", "deals")
+    sharing = may_share(membership, deal)
+    initial = DealForm.initial_for(deal)
+    if request.method == "POST":
+        form = DealForm(membership, request.POST, initial=initial, may_share=sharing)
+        values = form.deal_values(current_customer=deal.customer)
+        if values is not None:
+            owner, permit = form.sharing()
+            changes = deal_edit(
+                membership=membership,
+                deal=deal,
+                values=values,
+                owner=owner if sharing else None,
+                permit=permit if sharing else None,
+            )
+            messages.success(
+                request, f"Deal {deal.number} saved." if changes else "Nothing was changed."
+            )
+            return redirect(deal_url(deal))
+    else:
+        form = DealForm(membership, initial=initial, may_share=sharing)
+    return form_page(
+        request,
+        membership,
+        form,
+        heading=f"Edit {deal.name}",
+        section="deals",
+        back=Link(deal.name, deal_url(deal)),
+        crumb="Edit",
+        legend="Deal",
+    )
+
+
+# -- tickets --------------------------------------------------------------------------
+
+
+@member_view
+def ticket_new(request: HttpRequest, membership: Membership) -> HttpResponse:
+    back = Link("Tickets", reverse("web:tickets"))
+    if request.method == "POST":
+        form = TicketForm(membership, request.POST)
+        values = form.ticket_values()
+        if values is not None:
+            ticket = ticket_create_by_hand(membership=membership, values=values)
+            messages.success(request, f"{ticket.code} saved.")
+            return redirect(ticket_url(ticket))
+    else:
+        initial: dict[str, Any] = {"status": TicketStatus.NEW}
+        for name in ("customer", "deal"):
+            if request.GET.get(name):
+                initial[name] = request.GET[name][:40]
+        form = TicketForm(membership, initial=initial)
+    return form_page(
+        request,
+        membership,
+        form,
+        heading="New ticket",
+        section="tickets",
+        back=back,
+        crumb="New ticket",
+        legend="Ticket",
+    )
+
+
+@member_view
+def ticket_edit_page(request: HttpRequest, membership: Membership, code: str) -> HttpResponse:
+    ticket = visible_ticket(membership, code)
+    if ticket is None:
+        return _not_found(request, membership, "ticket", "tickets")
+    initial = TicketForm.initial_for(ticket)
+    if request.method == "POST":
+        form = TicketForm(membership, request.POST, initial=initial)
+        values = form.ticket_values(current=ticket)
+        if values is not None:
+            changes = ticket_edit(membership=membership, ticket=ticket, values=values)
+            messages.success(
+                request, f"{ticket.code} saved." if changes else "Nothing was changed."
+            )
+            return redirect(ticket_url(ticket))
+    else:
+        form = TicketForm(membership, initial=initial)
+    return form_page(
+        request,
+        membership,
+        form,
+        heading=f"Edit {ticket.title}",
+        section="tickets",
+        back=Link(ticket.code, ticket_url(ticket)),
+        crumb="Edit",
+        legend="Ticket",
+    )

@@ -344,6 +344,7 @@ def delivery_detail(
         "log",
         {
             "delivery": delivery,
+            "crumb": f"Delivery #{delivery.id}",
             "facts": facts,
             "summary": outcome_summary(delivery),
             "outcome": outcome_badge(delivery),

@@ -85,6 +85,9 @@ def other_settings(request: HttpRequest, membership: Membership) -> HttpResponse
 # -- catalogs -------------------------------------------------------------------------
 
 
+_SLA_FIELDS = {"first-response": "first_response_minutes", "resolution": "resolution_minutes"}
+
+
 @manager_view
 def catalog_page(request: HttpRequest, membership: Membership, slug: str) -> HttpResponse:
     if slug not in CATALOG_PAGES:
@@ -102,7 +105,9 @@ def catalog_page(request: HttpRequest, membership: Membership, slug: str) -> Htt
                 resolution_minutes=data.get("resolution_minutes"),
             )
         except Invalid as problem:
-            show_problems(form, [problem])
+            # The service names the CLI's options; the form's fields are these.
+            field = _SLA_FIELDS.get(problem.field, problem.field)
+            show_problems(form, [Invalid(field, problem.message)])
         else:
             messages.success(request, f"“{item.name}” added to {title.lower()}.")
             return redirect("web:catalog", slug)

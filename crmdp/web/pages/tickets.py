@@ -38,6 +38,7 @@ from crmdp.web.pages.related import (
 )
 from crmdp.web.records import (
     NOT_SHARED,
+    Action,
     Badge,
     Card,
     Column,
@@ -118,7 +119,8 @@ def ticket_list_page(request: HttpRequest, membership: Membership) -> HttpRespon
         else None
     )
     spec = tickets_spec(timezone.now())
-    return list_page(request, membership, spec, records, filters, scope=scope)
+    actions = [Action("New ticket", reverse("web:ticket-new"), primary=True)]
+    return list_page(request, membership, spec, records, filters, scope=scope, actions=actions)
 
 
 # -- detail ---------------------------------------------------------------------------

@@ -33,12 +33,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--quiet", action="store_true", help="create it, print nothing")
+        # scripts/run.sh passes on what it gives `crmdp serve`, so that the banner names
+        # the address the server really listens on (not SITE_URL's default :8000).
+        parser.add_argument("--host", help="the host `crmdp serve` listens on")
+        parser.add_argument("--port", type=int, help="the port `crmdp serve` listens on")
 
     def handle(self, *args: Any, **options: Any) -> None:
         listener = demo_listener()
         if options["quiet"]:
             return
-        url = f"{settings.SITE_URL}{listener.path}"
+        site = settings.SITE_URL
+        if options["host"] or options["port"]:
+            host = options["host"] or "127.0.0.1"
+            site = f"http://{host}:{options['port'] or 8000}"
+        url = f"{site}{listener.path}"
         owner = Membership.objects.get(org=listener.org, user__email=OWNER)
         token = issue_token(owner)
         self.stdout.write(
@@ -46,13 +54,13 @@ class Command(BaseCommand):
                 [
                     "",
                     "CRM Data Platform demo",
-                    f"  web UI:    {settings.SITE_URL}/   (log in as {OWNER} / {PASSWORD})",
+                    f"  web UI:    {site}/   (log in as {OWNER} / {PASSWORD})",
                     f"  listener:  {url}",
                     "  try it:",
                     f"    curl -s -X POST {url} -H 'Content-Type: application/json' \\",
                     f"         --data @{SAMPLES / 'add-contact.json'}",
                     f"  read API:  curl -s -H 'Authorization: Bearer {token}' \\",
-                    f"               {settings.SITE_URL}/api/v1/customers",
+                    f"               {site}/api/v1/customers",
                     "",
                 ]
             )

@@ -152,7 +152,23 @@ function dealBoard() {
   });
 }
 
+// The hosted form's preview on a form listener's settings page follows the
+// "Hosted form fields" box as it is typed in (the saved form is unchanged).
+function hostedFormPreview() {
+  const frame = document.querySelector("[data-live-preview]");
+  const fields = document.getElementById("id_form_fields");
+  if (!frame || !fields) return;
+  let timer;
+  fields.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      frame.src = frame.dataset.livePreview + "?fields=" + encodeURIComponent(fields.value);
+    }, 300);
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  hostedFormPreview();
   menuButton();
   copyButtons();
   confirmations();
