@@ -217,6 +217,10 @@ def test_every_main_page_fits_a_phone_and_the_navigation_is_behind_menu(
         assert response is not None and response.status == 200, path
         _fits(phone, path)
     screenshot(phone, "mobile-delivery")
+    phone.goto(live_server.url + listener_page)
+    outcome = phone.get_by_role("table", name="Delivery log").locator("td[data-label=Outcome]")
+    assert outcome.first.evaluate("c => getComputedStyle(c, '::before').content") == '"Outcome"'
+    screenshot(phone, "mobile-delivery-log")
     # Outside the frame too.
     phone.context.clear_cookies()
     phone.goto(live_server.url + "/login/")
