@@ -8,7 +8,7 @@ import pytest
 
 from crmdp.customers.models import Customer
 from crmdp.listeners.models import Delivery
-from crmdp.listeners.services import delivery_replay
+from crmdp.listeners.services import ListenerSettings, delivery_replay, listener_create
 from crmdp.notes.models import Note
 from crmdp.orgs.models import User
 from crmdp.orgs.services import field_add
@@ -228,3 +228,28 @@ def test_the_rate_limit_and_body_size_still_apply(send, settings):
     send.listener.save()
     assert send.raw(urlencode({"email": "a@example.com"}), FORM).status == 200
     assert send.raw(urlencode({"email": "b@example.com"}), FORM).status == 429
+
+
+def test_a_listener_made_on_the_command_line_gives_its_leads_to_the_orgs_owner(org):
+    listener = listener_create(org=org, settings=ListenerSettings(name="CLI form", format="form"))
+    assert listener.created_by is None
+    answer = poster(listener).raw(urlencode({"email": "a@example.com"}), FORM)
+    assert answer.status == 200
+    assert Customer.objects.get().owner == User.objects.get(email=SENDER)  # the org's owner
+
+
+def test_a_text_plain_post_is_not_taken_for_a_form(send):
+    answer = send.raw("email=a@example.com\r\n", "text/plain")
+    assert answer.status == 415
+    assert not Customer.objects.exists()
+
+
+def test_a_multipart_delivery_keeps_its_boundary_and_replays(send):
+    content_type = "multipart/form-data; boundary=----WebKitFormBoundary7MA4YWxkTrZu0gW"
+    send.raw(fixture("form", "contact.multipart"), content_type)
+    original = Delivery.objects.get()
+    assert original.content_type == content_type
+    Customer.objects.all().delete()
+    replay = delivery_replay(original, by=User.objects.get(email=SENDER))
+    assert replay.status == 200
+    assert Customer.objects.get().name == "Bao"

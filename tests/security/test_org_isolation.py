@@ -47,6 +47,7 @@ MARKERS = [
 # Patterns where another org's identifiers are not the question.
 NOT_ORG_DATA = {
     "listener-inbound": "the token is the credential: whoever holds the URL may post to it",
+    "hosted-form": "the token is the credential: the form is for whoever holds its URL",
     "openapi": "the same public document for everyone",
     "web:login": "no org yet",
     "web:logout": "ends the session",

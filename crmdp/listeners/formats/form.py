@@ -86,7 +86,7 @@ def form_fields(body: bytes, content_type: str) -> list[tuple[str, str]]:
     elif media == "application/json":
         document = json_object(body, "of form fields")
         fields = [(str(k), _scalar(v)) for k, v in document.items()]
-    elif media in ("application/x-www-form-urlencoded", "text/plain", ""):
+    elif media in ("application/x-www-form-urlencoded", ""):
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
