@@ -16,7 +16,7 @@ REF = "#/components/schemas/{model}"
 
 
 class _Envelope(out.Out):
-    """Only for the document; the envelope is read by crmdp.listeners.receiving."""
+    """Only for the document; the envelope is read by crmdp.listeners.formats.actions."""
 
 
 def _ref(name: str) -> dict[str, str]:

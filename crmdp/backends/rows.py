@@ -244,6 +244,13 @@ def select(model: type[M], sql: str, params: Sequence[Any]) -> list[M]:
     return [found for (found,) in select_many((model,), sql, params)]
 
 
+def values(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a hand-written SELECT of plain columns (no model instances)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
 def select_many(
     models: tuple[type[Model], ...], sql: str, params: Sequence[Any]
 ) -> list[tuple[Any, ...]]:

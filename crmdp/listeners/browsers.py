@@ -7,8 +7,8 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
 
+from crmdp.listeners.envelope import Reply
 from crmdp.listeners.models import Format, Listener
-from crmdp.listeners.receiving import Reply
 
 _PAGE = (
     '<!doctype html><html lang="en"><head><meta charset="utf-8">'

@@ -19,6 +19,7 @@ from crmdp.lib import signatures, templating
 from crmdp.lib.issues import Invalid
 from crmdp.lib.netaddr import parse_network
 from crmdp.listeners import format_settings
+from crmdp.listeners.envelope import IDEMPOTENCY_WINDOW, Inbound
 from crmdp.listeners.formats.mapped import check_map
 from crmdp.listeners.models import (
     Creates,
@@ -29,7 +30,7 @@ from crmdp.listeners.models import (
     default_rate_limit,
     new_token,
 )
-from crmdp.listeners.receiving import IDEMPOTENCY_WINDOW, Inbound, receive
+from crmdp.listeners.receiving import receive
 from crmdp.orgs.models import CatalogItem, CatalogKind, Membership, Org, Role, User
 from crmdp.orgs.services import catalog_get_or_create
 

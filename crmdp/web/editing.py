@@ -161,7 +161,7 @@ def _ticket_change(
 @contextmanager
 def _writer(membership: Membership, lock_keys: list[str]) -> Iterator[Writer]:
     """A Writer for one change made by hand, as a listener request's batch makes one
-    for each action (crmdp.listeners.receiving): the identity keys locked first, the
+    for each action (crmdp.listeners.batch): the identity keys locked first, the
     org's counters, and what the change gathered (new keys, history lines, outbox
     rows) inserted before the transaction commits."""
     origin = origin_of(membership)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 
-import crmdp.listeners.receiving as receiving
+import crmdp.listeners.batch as batch
 from crmdp.customers.locking import lock_id, lock_identities
 
 KEYS = [f"c|email:user{n}@example.com" for n in range(5000)]
@@ -58,7 +58,7 @@ def test_a_large_request_takes_no_more_locks_than_the_slots(post, settings, monk
         taken.append(original(org_id, keys))
         return taken[-1]
 
-    monkeypatch.setattr(receiving, "lock_identities", counting)
+    monkeypatch.setattr(batch, "lock_identities", counting)
     results = post.actions(
         *[
             ("add-contact", {"name": f"N{n}", "emails": [{"value": f"n{n}@x.example"}]})

@@ -3,15 +3,15 @@
 A new format is one module here with a `read(Request) -> Submission`, its entry
 in FORMATS (and in crmdp.listeners.models.Format), fixtures of what its sender
 really sends in tests/listeners/fixtures/<format>/, and a section in
-docs/listener.md. The `actions` format (today's JSON envelope) is read by the
-envelope itself (crmdp.listeners.receiving).
+docs/listener.md. A format refuses a body by raising `submission.Refused`
+(the envelope answers it, crmdp.listeners.envelope.read_submission).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from crmdp.listeners.formats import form, google_ads, mapped, typeform
+from crmdp.listeners.formats import actions, form, google_ads, mapped, typeform
 from crmdp.listeners.formats.submission import (
     Reader,
     Refused,
@@ -21,7 +21,9 @@ from crmdp.listeners.formats.submission import (
 )
 from crmdp.listeners.models import Format, Listener
 
+# The registry: each Format a listener may be set to, and its reader.
 FORMATS: dict[str, Reader] = {
+    Format.ACTIONS: actions.read,
     Format.FORM: form.read,
     Format.GOOGLE_ADS: google_ads.read,
     Format.TYPEFORM: typeform.read,

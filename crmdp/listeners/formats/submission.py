@@ -62,7 +62,7 @@ class Submission:
     """A body, read: the actions to run, and what the listener should know."""
 
     items: list[Any]
-    sender: str | None = None  # senderUser; None: the listener's owner (see receiving)
+    sender: str | None = None  # senderUser; None: the listener's owner (envelope.owner_email)
     spam: bool = False  # answered like a success; nothing is run
     idempotency_key: str | None = None  # the sender's own id of this submission
     redirect: str | None = None  # where a browser goes next (form posts)

@@ -1,0 +1,55 @@
+"""add-deal: create or update a deal by name, with the customers it is with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crmdp.customers.matching import KeyIndex
+from crmdp.customers.models import Space
+from crmdp.deals.reading import read_deal
+from crmdp.deals.services import deal_save
+from crmdp.history.services import Writer
+from crmdp.lib.issues import Warnings
+from crmdp.listeners import schemas
+from crmdp.listeners.actions.base import (
+    DEAL_SPACE,
+    Action,
+    company_lock_keys,
+    customer_related,
+    scoped,
+)
+from crmdp.listeners.results import Outcome, RecordRef, customer_ref
+from crmdp.orgs.directory import OrgDirectory
+
+
+class AddDeal(Action):
+    schema = schemas.AddDeal
+
+    def read(self, payload: Any, directory: OrgDirectory, warnings: Warnings) -> None:
+        self.data = read_deal(payload, directory, self.path, warnings)
+
+    def may_number(self, keys: KeyIndex) -> bool:
+        return True
+
+    def lock_keys(self) -> list[str]:
+        keys = [f"{DEAL_SPACE}|name:{self.data.name_key()}"] if self.data.name_key() else []
+        for customer in filter(None, [self.data.customer, *self.data.contacts]):
+            space = Space.LEADS if customer.lead else Space.CUSTOMERS
+            keys += scoped(space, customer.data.identity_keys())
+            keys += company_lock_keys(customer.data.company)
+        return keys
+
+    def run(self, w: Writer) -> Outcome:
+        result = deal_save(w, self.data)
+        related = [customer_related(linked) for linked in result.customers]
+        shown = {ref.id for ref in related}
+        for linked in result.customers:  # companies (companyContact), each listed once
+            if linked.company is not None and linked.company.company.id not in shown:
+                shown.add(linked.company.company.id)
+                company = linked.company
+                ref = customer_ref(company.company, "created" if company.created else "linked")
+                ref.matched_on = company.matched_on
+                related.append(ref)
+        return Outcome(
+            result.status, RecordRef("deal", result.deal.number), related, result.matched_on
+        )

@@ -1,0 +1,199 @@
+"""The batch engine: a request's actions run in order inside one transaction, and
+what they all write in the same shape is inserted together at the end.
+
+The one owner of: the identity-key locks, the key index read in one query, ids
+taken ahead for the customers the request is expected to create, the org's number
+lock, running each action (without a savepoint unless a failed action wrote, see
+Batch), the bulk inserts at the end, and running a request again after a
+serialization failure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from django.db import DatabaseError, OperationalError, connection, transaction
+
+from crmdp.backends import rows
+from crmdp.customers.locking import lock_identities
+from crmdp.customers.matching import KeyIndex
+from crmdp.customers.models import Space
+from crmdp.customers.numbering import NewCustomers
+from crmdp.history.models import HistoryEntry
+from crmdp.history.services import HistoryBuffer, Origin, Writer
+from crmdp.lib.issues import ActionFailed, Invalid, Issue, Warnings
+from crmdp.listeners.actions import Planned
+from crmdp.listeners.actions.base import ODD_VALUE
+from crmdp.listeners.results import Outcome, action_result
+from crmdp.messaging.models import Message
+from crmdp.orgs.directory import OrgDirectory
+from crmdp.orgs.numbering import Numbers
+
+log = logging.getLogger(__name__)
+
+# PostgreSQL's serialization_failure and deadlock_detected: the request is retried.
+_RETRYABLE_SQLSTATES = {"40001", "40P01"}
+_ATTEMPTS = 5
+
+Opened = TypeVar("Opened")
+Done = TypeVar("Done")
+
+
+def write(
+    origin: Origin,
+    directory: OrgDirectory,
+    planned: list[Planned],
+    *,
+    opening: Callable[[], Opened],
+    closing: Callable[[Opened, list[dict[str, Any]]], Done],
+) -> Done:
+    """Run the `planned` actions in one transaction and return what `closing` makes
+    of their results. `opening()` runs first in that transaction and `closing` last
+    (the idempotency claim and the delivery log), so that they commit, or roll back
+    and run again, with the actions."""
+    actions = [plan.action for plan in planned if plan.action]
+    locks = [key for action in actions for key in action.lock_keys()]
+    attempt, savepoints = 1, False
+    while True:
+        try:
+            with transaction.atomic():
+                opened = opening()
+                lock_identities(origin.org.id, locks)
+                org_id = origin.org.id
+                batch = Batch(origin, directory, KeyIndex(org_id), Numbers(org_id), savepoints)
+                # Every customer key the actions carry, read in one query (after the
+                # locks, so no other writer can change them before we commit).
+                batch.keys.prefetch(key for lock in locks if (key := customer_key(lock)))
+                if batch.new_customers.takes_ids_in_blocks:
+                    expected = sum(action.new_customers_expected(batch.keys) for action in actions)
+                    batch.new_customers.reserve(expected)
+                if connection.vendor == "postgresql" and any(
+                    action.may_number(batch.keys) for action in actions
+                ):
+                    # Before any row lock an action takes (see crmdp.orgs.numbering).
+                    batch.numbers.lock()
+                with connection.execute_wrapper(batch.count_writes):
+                    results = [batch.execute(plan) for plan in planned]
+                batch.flush()
+                done = closing(opened, results)
+            return done
+        except NeedsSavepoints:
+            # Rolled back whole; run again, each action in a savepoint of its own.
+            assert not savepoints
+            savepoints = True
+        except OperationalError as exc:
+            if not retryable(exc) or attempt == _ATTEMPTS:
+                raise
+            log.info("request %s: %s, retrying (attempt %d)", origin.request_id, exc, attempt)
+            time.sleep(0.005 * attempt)
+            attempt += 1
+
+
+class NeedsSavepoints(Exception):
+    """An action failed after writing to the database (or with a database error):
+    only a savepoint can take its writes back, and it had none."""
+
+
+@dataclass
+class Batch:
+    """The actions of one request, run in order in its transaction. What they all
+    write in the same shape (history lines, new customers' keys, outbox rows) is
+    gathered here and inserted once, at the end, with one statement each.
+
+    A failing action must leave no trace. What it gathered is simply dropped, and
+    most actions fail (if they fail) while reading and matching, before any write
+    of their own; so actions run without a savepoint each (two statements, a tenth
+    of a batch's time). Should an action fail after a write of its own, the request
+    is rolled back and run again with `savepoints`, which take each failing
+    action's writes back and let the others stand."""
+
+    origin: Origin
+    directory: OrgDirectory
+    keys: KeyIndex
+    numbers: Numbers
+    savepoints: bool = False
+    new_customers: NewCustomers = field(default_factory=NewCustomers)
+    history: list[HistoryEntry] = field(default_factory=list)
+    outbox: list[Message] = field(default_factory=list)
+    writes: int = 0  # statements other than SELECT run by the actions so far
+
+    def count_writes(self, execute: Any, sql: str, *rest: Any) -> Any:
+        """A database execute wrapper, around the running of the actions."""
+        if sql.lstrip()[:6].upper() != "SELECT":
+            self.writes += 1
+        return execute(sql, *rest)
+
+    def execute(self, plan: Planned) -> dict[str, Any]:
+        warnings = Warnings(list(plan.warnings))
+        if plan.action is None:
+            assert plan.failure is not None
+            return action_result(
+                plan.index, plan.action_type, Outcome("error"), warnings, plan.failure.issues
+            )
+        writer = Writer(
+            self.origin,
+            self.directory,
+            HistoryBuffer(self.origin),
+            warnings,
+            self.keys,
+            self.new_customers,
+            self.numbers,
+            defer_new_customers=not plan.action.needs_customer_rows,
+        )
+        if plan.action.needs_customer_rows:
+            self.new_customers.flush()  # so that it finds the customers created before it
+        issues: list[Issue] = []
+        self.keys.action_started()
+        self.numbers.action_started()
+        writes_before = self.writes
+        try:
+            with transaction.atomic() if self.savepoints else contextlib.nullcontext():
+                outcome = plan.action.run(writer)
+        except ActionFailed as failure:
+            issues = failure.issues
+        except Invalid as invalid:  # a service's validation error names its field too
+            issues = [Issue(invalid.field, invalid.message)]
+        except (DatabaseError, *ODD_VALUE) as exc:
+            retry = retryable(exc) or connection.vendor == "sqlite"
+            if isinstance(exc, OperationalError) and retry:
+                raise  # the whole request is retried (or fails) rather than half-done
+            if not self.savepoints:
+                raise NeedsSavepoints from exc
+            log.exception("request %s: action %d failed", self.origin.request_id, plan.index)
+            reference = f"could not be stored (reference {self.origin.request_id})"
+            issues = [Issue(f"data[{plan.index}]", reference)]
+        if issues:
+            if self.writes != writes_before and not self.savepoints:
+                raise NeedsSavepoints
+            self.keys.action_failed()
+            self.numbers.action_failed()
+            return action_result(plan.index, plan.action_type, Outcome("error"), warnings, issues)
+        self.keys.action_done()
+        self.numbers.action_done()
+        self.new_customers.add(writer.created)
+        self.history += writer.history.entries
+        self.outbox += writer.outbox
+        return action_result(plan.index, plan.action_type, outcome, warnings)
+
+    def flush(self) -> None:
+        self.new_customers.flush()
+        self.keys.flush()
+        self.numbers.save()
+        rows.insert(self.history)
+        rows.insert(self.outbox)
+
+
+def customer_key(lock: str) -> str | None:
+    """The CustomerKey behind a lock key (`c|email:a@b.c` → `email:a@b.c`), if any."""
+    space, _, key = lock.partition("|")
+    return key if space in (Space.CUSTOMERS, Space.LEADS) else None
+
+
+def retryable(exc: BaseException) -> bool:
+    cause = exc.__cause__
+    return getattr(cause, "sqlstate", None) in _RETRYABLE_SQLSTATES
