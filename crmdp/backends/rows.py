@@ -8,6 +8,14 @@ them: 0.3 to 0.8 ms each against about 0.02 ms of SQLite. These helpers build
 each statement's text once per model and shape, from the model's own metadata,
 and convert values with the fields' own `get_db_prep_save`, so they stay right
 when a model changes. Everything else uses the ORM.
+
+Still worth it against Django 5.2's `bulk_create` (`python -m bench rows`, 200
+alternating repeats, median per insert, 2026-12-04 on the 2-core machine):
+SQLite 2.3x faster for one row (a customer 59 µs against 140, a delivery 52 against
+120) and 3.6 to 7.9x for a batch's rows (300 keys: 0.8 ms against 6.5);
+PostgreSQL 1.4 to 1.8x for one row and 1.1 to 1.2x for a batch's rows (300 keys:
+8.0 ms against 8.6). Faster in every case measured, so it stays for every hot-path
+insert; re-measure with that command before removing it.
 """
 
 from __future__ import annotations
