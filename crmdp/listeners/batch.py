@@ -17,9 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from django.db import DatabaseError, OperationalError, connection, transaction
+from django.db import DatabaseError, OperationalError, transaction
 
 from crmdp.backends import rows
+from crmdp.backends.locks import writers_interleave
+from crmdp.backends.statements import ends_the_transaction, transient, writes_counted
 from crmdp.customers.locking import lock_identities
 from crmdp.customers.matching import KeyIndex
 from crmdp.customers.models import Space
@@ -36,8 +38,7 @@ from crmdp.orgs.numbering import Numbers
 
 log = logging.getLogger(__name__)
 
-# PostgreSQL's serialization_failure and deadlock_detected: the request is retried.
-_RETRYABLE_SQLSTATES = {"40001", "40P01"}
+# A transient failure (a serialization failure, a deadlock) runs the request again.
 _ATTEMPTS = 5
 
 Opened = TypeVar("Opened")
@@ -72,12 +73,12 @@ def write(
                 if batch.new_customers.takes_ids_in_blocks:
                     expected = sum(action.new_customers_expected(batch.keys) for action in actions)
                     batch.new_customers.reserve(expected)
-                if connection.vendor == "postgresql" and any(
+                if writers_interleave() and any(
                     action.may_number(batch.keys) for action in actions
                 ):
                     # Before any row lock an action takes (see crmdp.orgs.numbering).
                     batch.numbers.lock()
-                with connection.execute_wrapper(batch.count_writes):
+                with writes_counted(batch.count_write):
                     results = [batch.execute(plan) for plan in planned]
                 batch.flush()
                 done = closing(opened, results)
@@ -87,7 +88,7 @@ def write(
             assert not savepoints
             savepoints = True
         except OperationalError as exc:
-            if not retryable(exc) or attempt == _ATTEMPTS:
+            if not transient(exc) or attempt == _ATTEMPTS:
                 raise
             log.info("request %s: %s, retrying (attempt %d)", origin.request_id, exc, attempt)
             time.sleep(0.005 * attempt)
@@ -122,11 +123,8 @@ class Batch:
     outbox: list[Message] = field(default_factory=list)
     writes: int = 0  # statements other than SELECT run by the actions so far
 
-    def count_writes(self, execute: Any, sql: str, *rest: Any) -> Any:
-        """A database execute wrapper, around the running of the actions."""
-        if sql.lstrip()[:6].upper() != "SELECT":
-            self.writes += 1
-        return execute(sql, *rest)
+    def count_write(self) -> None:
+        self.writes += 1
 
     def execute(self, plan: Planned) -> dict[str, Any]:
         warnings = Warnings(list(plan.warnings))
@@ -159,8 +157,7 @@ class Batch:
         except Invalid as invalid:  # a service's validation error names its field too
             issues = [Issue(invalid.field, invalid.message)]
         except (DatabaseError, *ODD_VALUE) as exc:
-            retry = retryable(exc) or connection.vendor == "sqlite"
-            if isinstance(exc, OperationalError) and retry:
+            if ends_the_transaction(exc):
                 raise  # the whole request is retried (or fails) rather than half-done
             if not self.savepoints:
                 raise NeedsSavepoints from exc
@@ -192,8 +189,3 @@ def customer_key(lock: str) -> str | None:
     """The CustomerKey behind a lock key (`c|email:a@b.c` → `email:a@b.c`), if any."""
     space, _, key = lock.partition("|")
     return key if space in (Space.CUSTOMERS, Space.LEADS) else None
-
-
-def retryable(exc: BaseException) -> bool:
-    cause = exc.__cause__
-    return getattr(cause, "sqlstate", None) in _RETRYABLE_SQLSTATES
