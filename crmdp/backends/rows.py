@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connection
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import DateTimeField, Field, JSONField, Model, signals
 from django.db.models.base import ModelState
 
@@ -105,7 +106,11 @@ def build(model: type[M], **values: Any) -> M:
     `values` are field names (a relation given as an instance) or attribute names
     (`customer_id`)."""
     constants, computed, relations = _blank(model)
-    if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+    # `receivers` empty (the usual case) answers at once; `has_listeners` costs ~3 µs
+    # a call, a twentieth of a batch's time for 18,000 rows built per 40 batches.
+    if (signals.pre_init.receivers or signals.post_init.receivers) and (
+        signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)
+    ):
         return model(**values)  # a receiver expects the real constructor
     instance = model.__new__(model)
     instance._state = ModelState()
@@ -180,9 +185,15 @@ def _prepare(field: Field[Any, Any]) -> Prepare:
 
     if type(field) is JSONField:
         encoder = field.encoder
+        # Where the backend stores JSON as the text json.dumps makes (SQLite), an
+        # empty list or object is that text already; a new customer has four or five.
+        as_text = type(connection.ops).adapt_json_value is BaseDatabaseOperations.adapt_json_value
+        empty: dict[type, str] = {list: "[]", dict: "{}"} if as_text else {}
 
         def json_value(value: Any, ops: Any) -> Any:
             if type(value) in (dict, list):
+                if not value and type(value) in empty:
+                    return empty[type(value)]
                 return ops.adapt_json_value(value, encoder)
             return through_field(value, ops)
 

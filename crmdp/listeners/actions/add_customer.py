@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from crmdp.customers.matching import KeyIndex, find_duplicate
-from crmdp.customers.services import customer_add, space_kinds
-from crmdp.history.services import Writer
+from crmdp.customers.services import customer_create, space_kinds
+from crmdp.customers.writing import Batch
+from crmdp.history.services import Origin
 from crmdp.lib.issues import Warnings, join_path
 from crmdp.listeners import schemas
 from crmdp.listeners.actions.base import CustomerAction, customer_outcome, warn_other_space
@@ -41,8 +42,10 @@ class _AddAction(CustomerAction):
     def new_customers_expected(self, keys: KeyIndex) -> int:
         return 0 if find_duplicate(keys, space_kinds(self.kind), self.data) else 1
 
-    def run(self, w: Writer) -> Outcome:
-        return customer_outcome(customer_add(w, self.data, self.kind))
+    def run(self, origin: Origin, batch: Batch) -> Outcome:
+        return customer_outcome(
+            customer_create(origin=origin, data=self.data, kind=self.kind, batch=batch)
+        )
 
 
 class AddContact(_AddAction):
