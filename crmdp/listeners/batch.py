@@ -86,6 +86,11 @@ def write(
             # Rolled back whole; run again, each action in a savepoint of its own.
             assert not savepoints
             savepoints = True
+            log.info(
+                "request %s: an action failed after writing; running it again with a "
+                "savepoint per action",
+                origin.request_id,
+            )
         except OperationalError as exc:
             if not retryable(exc) or attempt == _ATTEMPTS:
                 raise
