@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from crmdp.customers.matching import KeyIndex
 from crmdp.customers.models import Space
 from crmdp.deals.reading import read_deal
 from crmdp.deals.services import deal_save
@@ -24,12 +23,10 @@ from crmdp.orgs.directory import OrgDirectory
 
 class AddDeal(Action):
     schema = schemas.AddDeal
+    may_number = True  # a new deal gets its dealId
 
     def read(self, payload: Any, directory: OrgDirectory, warnings: Warnings) -> None:
         self.data = read_deal(payload, directory, self.path, warnings)
-
-    def may_number(self, keys: KeyIndex) -> bool:
-        return True
 
     def lock_keys(self) -> list[str]:
         keys = [f"{DEAL_SPACE}|name:{self.data.name_key()}"] if self.data.name_key() else []

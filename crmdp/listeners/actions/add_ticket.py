@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from crmdp.customers.matching import KeyIndex
 from crmdp.customers.models import Space
 from crmdp.customers.reading import lead_meant, read_lookup
 from crmdp.history.services import Writer
@@ -29,6 +28,7 @@ def _deal_id(value: str | None, path: str, warnings: Warnings) -> int | None:
 
 class AddTicket(Action):
     schema = schemas.AddTicket
+    may_number = True  # every ticket gets its code
 
     def read(self, payload: Any, directory: OrgDirectory, warnings: Warnings) -> None:
         path = self.path
@@ -80,9 +80,6 @@ class AddTicket(Action):
     def lock_keys(self) -> list[str]:
         space = Space.LEADS if self.data.lead else Space.CUSTOMERS
         return scoped(space, self.data.customer.identity_keys())
-
-    def may_number(self, keys: KeyIndex) -> bool:
-        return True
 
     def run(self, w: Writer) -> Outcome:
         result = ticket_add(w, self.data)
