@@ -15,9 +15,10 @@ import time
 import urllib.request
 import uuid
 
-from bench import ceiling, profile, table
+from bench import ceiling, growth, profile, rowsbench, table
 from bench.database import CRMDP, ROOT, bench_site, preload
 from bench.load import drive
+from bench.memory import peak_rss_per_web_process
 
 SENDER = "bench@example.com"
 
@@ -100,6 +101,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             preload=args.preload,
             run_tag=tag,
         )
+        peak_rss = peak_rss_per_web_process(server.pid)
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
         server = None
@@ -139,6 +141,14 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             "ratio_to_ceiling": round(result.actions_per_s / the_ceiling, 3)
             if the_ceiling
             else None,
+            # Both ceilings, for the two ratios: single-action requests
+            # against the row-wise one, batches against the set-based one.
+            "ceiling_row_wise_per_s": round(row_wise, 1),
+            "ceiling_set_based_per_s": round(set_based, 1),
+            "ratio_row_wise": round(result.actions_per_s / row_wise, 3) if row_wise else None,
+            "ratio_set_based": round(result.actions_per_s / set_based, 3) if set_based else None,
+            "peak_rss_mib_per_process": peak_rss,
+            "peak_rss_mib_max": max(peak_rss, default=None),
             "errors": result.errors,
         }
         rows = [
@@ -161,6 +171,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
                 f"{result.percentile(0.5):.1f} ms / {result.percentile(0.99):.1f} ms per request",
             ),
             ("errors", str(result.errors)),
+            ("peak RSS per web process", ", ".join(f"{mib:.0f} MiB" for mib in peak_rss) or "-"),
             ("raw SQL row-wise", f"{row_wise:,.0f} actions/s"),
             ("raw SQL set-based", f"{set_based:,.0f} actions/s"),
             (
@@ -195,5 +206,7 @@ def main() -> None:
     runner.set_defaults(func=lambda args: print(json.dumps(run(args))))
     profile.add_parser(verbs)
     table.add_parser(verbs)
+    growth.add_parser(verbs)
+    rowsbench.add_parser(verbs)
     args = parser.parse_args()
     args.func(args)

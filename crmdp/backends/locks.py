@@ -24,3 +24,10 @@ def lock_numbers(ids: Iterable[int]) -> int:
                 "SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k", [ordered]
             )
     return len(ordered)
+
+
+def writers_interleave() -> bool:
+    """Whether write transactions run side by side (PostgreSQL), so that each must
+    take its locks in one agreed order; on SQLite a writer holds the database's one
+    write lock from BEGIN IMMEDIATE to COMMIT and no other writes meanwhile."""
+    return connection.vendor == "postgresql"

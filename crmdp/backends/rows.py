@@ -8,6 +8,14 @@ them: 0.3 to 0.8 ms each against about 0.02 ms of SQLite. These helpers build
 each statement's text once per model and shape, from the model's own metadata,
 and convert values with the fields' own `get_db_prep_save`, so they stay right
 when a model changes. Everything else uses the ORM.
+
+Still worth it against Django 5.2's `bulk_create` (`python -m bench rows`, 200
+alternating repeats, median per insert, 2026-12-04 on the 2-core machine):
+SQLite 2.3x faster for one row (a customer 59 µs against 140, a delivery 52 against
+120) and 3.6 to 7.9x for a batch's rows (300 keys: 0.8 ms against 6.5);
+PostgreSQL 1.4 to 1.8x for one row and 1.1 to 1.2x for a batch's rows (300 keys:
+8.0 ms against 8.6). Faster in every case measured, so it stays for every hot-path
+insert; re-measure with that command before removing it.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connection
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import DateTimeField, Field, JSONField, Model, signals
 from django.db.models.base import ModelState
 
@@ -97,7 +106,11 @@ def build(model: type[M], **values: Any) -> M:
     `values` are field names (a relation given as an instance) or attribute names
     (`customer_id`)."""
     constants, computed, relations = _blank(model)
-    if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+    # `receivers` empty (the usual case) answers at once; `has_listeners` costs ~3 µs
+    # a call, a twentieth of a batch's time for 18,000 rows built per 40 batches.
+    if (signals.pre_init.receivers or signals.post_init.receivers) and (
+        signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)
+    ):
         return model(**values)  # a receiver expects the real constructor
     instance = model.__new__(model)
     instance._state = ModelState()
@@ -172,9 +185,15 @@ def _prepare(field: Field[Any, Any]) -> Prepare:
 
     if type(field) is JSONField:
         encoder = field.encoder
+        # Where the backend stores JSON as the text json.dumps makes (SQLite), an
+        # empty list or object is that text already; a new customer has four or five.
+        as_text = type(connection.ops).adapt_json_value is BaseDatabaseOperations.adapt_json_value
+        empty: dict[type, str] = {list: "[]", dict: "{}"} if as_text else {}
 
         def json_value(value: Any, ops: Any) -> Any:
             if type(value) in (dict, list):
+                if not value and type(value) in empty:
+                    return empty[type(value)]
                 return ops.adapt_json_value(value, encoder)
             return through_field(value, ops)
 
@@ -234,6 +253,13 @@ def select(model: type[M], sql: str, params: Sequence[Any]) -> list[M]:
     """Model instances from a hand-written SELECT of all the model's columns, in
     their order (write `SELECT {columns(model)} FROM …`)."""
     return [found for (found,) in select_many((model,), sql, params)]
+
+
+def values(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a hand-written SELECT of plain columns (no model instances)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
 
 
 def select_many(

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db import connection
 from django.db.models import Q
 
 from crmdp.backends import rows
@@ -102,19 +101,18 @@ class KeyIndex:
             chunk = missing[start : start + _CHUNK]
             self._fetched.update(chunk)
             marks = ", ".join(["%s"] * len(chunk))
-            with connection.cursor() as cursor:
-                # Hand-written: the hot path's one read (see crmdp.backends.rows).
-                # With each customer's number, so that a match knows its code.
-                cursor.execute(
-                    f"SELECT k.key, k.customer_id, k.kind, c.number "
-                    f"FROM {CustomerKey._meta.db_table} k "
-                    f"JOIN {Customer._meta.db_table} c ON c.id = k.customer_id "
-                    f"WHERE k.org_id = %s AND k.key IN ({marks})",
-                    [self.org_id, *chunk],
-                )
-                for key, customer_id, kind, number in cursor.fetchall():
-                    self._rows.setdefault(key, set()).add((customer_id, kind))
-                    self._numbers[customer_id] = number
+            # Hand-written: the hot path's one read (see crmdp.backends.rows).
+            # With each customer's number, so that a match knows its code.
+            found = rows.values(
+                f"SELECT k.key, k.customer_id, k.kind, c.number "
+                f"FROM {CustomerKey._meta.db_table} k "
+                f"JOIN {Customer._meta.db_table} c ON c.id = k.customer_id "
+                f"WHERE k.org_id = %s AND k.key IN ({marks})",
+                [self.org_id, *chunk],
+            )
+            for key, customer_id, kind, number in found:
+                self._rows.setdefault(key, set()).add((customer_id, kind))
+                self._numbers[customer_id] = number
 
     def customers(
         self, keys: Iterable[str], kinds: Sequence[str]

@@ -26,9 +26,7 @@ point at a customer whose row is not inserted yet.
 
 from __future__ import annotations
 
-from django.db import connection
-
-from crmdp.backends import rows
+from crmdp.backends import ids, rows
 from crmdp.customers.models import Customer
 
 
@@ -44,20 +42,20 @@ class NewCustomers:
     def takes_ids_in_blocks(self) -> bool:
         """Whether `reserve` saves queries: on SQLite ids cost none, so the request
         need not work out how many it will create."""
-        return connection.vendor == "postgresql"
+        return ids.ids_from_a_sequence()
 
     def reserve(self, count: int) -> None:
         """Take ids for `count` customers in one query (see `takes_ids_in_blocks`)."""
         if count > 0 and self.takes_ids_in_blocks:
-            self._ids = sorted(self._take_from_sequence(count), reverse=True) + self._ids
+            self._ids = sorted(ids.take_ids(Customer, count), reverse=True) + self._ids
 
     def take_id(self) -> int:
         if self._ids:
             return self._ids.pop()
-        if connection.vendor == "postgresql":
-            return self._take_from_sequence(1)[0]
+        if ids.ids_from_a_sequence():
+            return ids.take_ids(Customer, 1)[0]
         if self._after is None:
-            self._after = self._highest_sqlite_id()
+            self._after = ids.highest_id_ever(Customer)
         self._after += 1
         return self._after
 
@@ -77,27 +75,3 @@ class NewCustomers:
         inserted = len(rows.insert(self.pending))
         self.pending = []
         return inserted
-
-    @staticmethod
-    def _take_from_sequence(count: int) -> list[int]:
-        table = Customer._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [table, count],
-            )
-            return [taken for (taken,) in cursor.fetchall()]
-
-    @staticmethod
-    def _highest_sqlite_id() -> int:
-        # AUTOINCREMENT keeps the highest id ever used in sqlite_sequence, so the id
-        # of a deleted customer is never given to another.
-        table = Customer._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT max(coalesce((SELECT max(id) FROM {table}), 0), "
-                "coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0))",
-                [table],
-            )
-            (highest,) = cursor.fetchone()
-        return int(highest)

@@ -17,9 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from django.db import DatabaseError, OperationalError, connection, transaction
+from django.db import DatabaseError, OperationalError, transaction
 
 from crmdp.backends import rows
+from crmdp.backends.locks import writers_interleave
+from crmdp.backends.statements import ends_the_transaction, transient, writes_counted
 from crmdp.customers.locking import lock_identities
 from crmdp.customers.matching import KeyIndex, find_duplicate
 from crmdp.customers.models import Space
@@ -36,8 +38,7 @@ from crmdp.orgs.numbering import Numbers
 
 log = logging.getLogger(__name__)
 
-# PostgreSQL's serialization_failure and deadlock_detected: the request is retried.
-_RETRYABLE_SQLSTATES = {"40001", "40P01"}
+# A transient failure (a serialization failure, a deadlock) runs the request again.
 _ATTEMPTS = 5
 
 Opened = TypeVar("Opened")
@@ -65,7 +66,7 @@ def write(
                 opened = opening()
                 batch = Batch(origin, directory, savepoints)
                 batch.prepare(actions, locks)
-                with connection.execute_wrapper(batch.count_writes):
+                with writes_counted(batch.count_write):
                     results = [batch.execute(plan) for plan in planned]
                 batch.flush()
                 done = closing(opened, results)
@@ -80,7 +81,7 @@ def write(
                 origin.request_id,
             )
         except OperationalError as exc:
-            if not retryable(exc) or attempt == _ATTEMPTS:
+            if not transient(exc) or attempt == _ATTEMPTS:
                 raise
             log.info("request %s: %s, retrying (attempt %d)", origin.request_id, exc, attempt)
             time.sleep(0.005 * attempt)
@@ -127,8 +128,8 @@ class Batch:
         number a record (before any row lock an action takes)."""
         lock_identities(self.origin.org.id, locks)
         self.keys.prefetch(key for lock in locks if (key := customer_key(lock)))
-        if connection.vendor != "postgresql":
-            return  # ids cost no query on SQLite, and its one write lock orders writers
+        if not writers_interleave():
+            return  # SQLite: ids cost no query, and its one write lock orders writers
         adding = [self._adds_new_customer(action) for action in actions]
         if self.new_customers.takes_ids_in_blocks:
             self.new_customers.reserve(sum(adding))
@@ -141,11 +142,8 @@ class Batch:
         adds = action.adds_customer
         return adds is not None and find_duplicate(self.keys, adds.kinds, adds.data) is None
 
-    def count_writes(self, execute: Any, sql: str, *rest: Any) -> Any:
-        """A database execute wrapper, around the running of the actions."""
-        if sql.lstrip()[:6].upper() != "SELECT":
-            self.writes += 1
-        return execute(sql, *rest)
+    def count_write(self) -> None:
+        self.writes += 1
 
     def execute(self, plan: Planned) -> dict[str, Any]:
         warnings = Warnings(list(plan.warnings))
@@ -178,8 +176,7 @@ class Batch:
         except Invalid as invalid:  # a service's validation error names its field too
             issues = [Issue(invalid.field, invalid.message)]
         except (DatabaseError, *ODD_VALUE) as exc:
-            retry = retryable(exc) or connection.vendor == "sqlite"
-            if isinstance(exc, OperationalError) and retry:
+            if ends_the_transaction(exc):
                 raise  # the whole request is retried (or fails) rather than half-done
             if not self.savepoints:
                 raise NeedsSavepoints from exc
@@ -211,8 +208,3 @@ def customer_key(lock: str) -> str | None:
     """The CustomerKey behind a lock key (`c|email:a@b.c` → `email:a@b.c`), if any."""
     space, _, key = lock.partition("|")
     return key if space in (Space.CUSTOMERS, Space.LEADS) else None
-
-
-def retryable(exc: BaseException) -> bool:
-    cause = exc.__cause__
-    return getattr(cause, "sqlstate", None) in _RETRYABLE_SQLSTATES

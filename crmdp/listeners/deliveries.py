@@ -152,9 +152,11 @@ def log_refused(
         )
 
 
-def log_failure(listener: Listener, inbound: Inbound, body: bytes, started: float) -> Reply:
-    """After an unexpected error the request is still kept, raw, with its 500."""
-    request_id = uuid.uuid4()
+def log_failure(
+    listener: Listener, inbound: Inbound, request_id: uuid.UUID, body: bytes, started: float
+) -> Reply:
+    """After an unexpected error the request is still kept, raw, with its 500, under
+    the id that the log line with the traceback names."""
     reply = Reply(
         500,
         {

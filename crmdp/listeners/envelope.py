@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -18,7 +19,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
-from crmdp.lib import signatures
+from crmdp.lib import request_ids, signatures
 from crmdp.lib.issues import Issue
 from crmdp.lib.netaddr import client_address, in_networks, parse_address, parse_networks
 from crmdp.listeners.formats import FORMATS
@@ -52,6 +53,9 @@ class Inbound:
     replay_of: Delivery | None = None  # set when an admin replays a stored delivery
     # Every header (case-insensitive), for the formats whose senders sign in one.
     headers: Mapping[str, str] = field(default_factory=dict)
+    # The HTTP request's id (crmdp/lib/request_ids.py): the requestId of the answer,
+    # its X-Request-Id and the delivery's. A replay is a request of its own.
+    request_id: uuid.UUID = field(default_factory=uuid.uuid4)
 
 
 def inbound_from(request: HttpRequest) -> Inbound:
@@ -70,6 +74,7 @@ def inbound_from(request: HttpRequest) -> Inbound:
         webhook_timestamp=request.headers.get("webhook-timestamp"),
         webhook_signature=request.headers.get("webhook-signature"),
         headers=request.headers,
+        request_id=request_ids.request_id(request),
     )
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-import uuid
 from collections import Counter
 from typing import Any
 
@@ -59,7 +58,7 @@ log = logging.getLogger(__name__)
 def receive(listener: Listener, inbound: Inbound) -> Reply:
     """Handle one POST to `listener` and log it; returns what to answer."""
     started = time.monotonic()
-    request_id = uuid.uuid4()
+    request_id = inbound.request_id
     body = b""
     sender = ""
     try:
@@ -110,7 +109,7 @@ def receive(listener: Listener, inbound: Inbound) -> Reply:
         if isinstance(exc, CONNECTION_ERRORS) and not database_answers():
             raise  # an outage: answered 503 (crmdp/web/outage.py); nothing to log it in
         log.exception("request %s to listener %s failed", request_id, listener.id)
-        return log_failure(listener, inbound, body, started)
+        return log_failure(listener, inbound, request_id, body, started)
 
 
 def _accept(

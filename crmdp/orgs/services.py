@@ -2,6 +2,9 @@
 
 Each function validates its input (raising Invalid, which names the field) and
 owns its transaction.
+
+Over 400 lines on purpose: every provisioning write the CLI and the settings pages
+make, one short function each, found in one place (about fifty imports name it).
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """A 500 names its request: the id in the reply (body and X-Request-Id header) is
-the id at the end of the server's log line that carries the traceback."""
+the id in the server's log line that carries the traceback (and, for a listener,
+the id of the delivery kept in its log)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from django.test import Client
 from django.urls import include, path
 
 from crmdp.lib.request_ids import HEADER
+from crmdp.listeners import batch
+from crmdp.listeners.models import Delivery
+from tests.conftest import sample
 
 
 def fails(request: HttpRequest) -> HttpResponse:
@@ -62,3 +66,27 @@ def test_every_answer_has_its_own_id(db):
     first, second = client.get("/login/"), client.get("/api/v1/customers")
     assert first.status_code == 200 and second.status_code == 401
     assert uuid.UUID(first.headers[HEADER]) != uuid.UUID(second.headers[HEADER])
+
+
+def test_a_listener_answer_carries_one_id_in_body_header_and_log(post):
+    answer = post(sample("add-contact"))
+    assert answer.status == 200
+    given = answer.json["requestId"]
+    assert answer.headers[HEADER] == given
+    assert Delivery.objects.get().request_id == uuid.UUID(given)
+
+
+def test_a_listener_500_answers_the_id_its_log_line_and_delivery_name(post, monkeypatch, caplog):
+    def fails(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a fault of ours")
+
+    monkeypatch.setattr(batch, "write", fails)
+    answer = post(sample("add-contact"))
+    assert answer.status == 500
+    assert answer.json["error"]["code"] == "internal_error"
+    given = answer.json["requestId"]
+    assert answer.headers[HEADER] == given
+    (line,) = [r for r in caplog.records if r.exc_info and r.exc_info[0] is RuntimeError]
+    assert line.getMessage().startswith(f"request {given} to listener ")
+    kept = Delivery.objects.get()
+    assert (kept.status, str(kept.request_id)) == (500, given)

@@ -242,3 +242,14 @@ def test_a_text_plain_post_is_not_taken_for_a_form(send):
     answer = send.raw("email=a@example.com\r\n", "text/plain")
     assert answer.status == 415
     assert not Customer.objects.exists()
+
+
+def test_a_multipart_delivery_keeps_its_boundary_and_replays(send):
+    content_type = "multipart/form-data; boundary=----WebKitFormBoundary7MA4YWxkTrZu0gW"
+    send.raw(fixture("form", "contact.multipart"), content_type)
+    original = Delivery.objects.get()
+    assert original.content_type == content_type
+    Customer.objects.all().delete()
+    replay = delivery_replay(original, by=User.objects.get(email=SENDER))
+    assert replay.status == 200
+    assert Customer.objects.get().name == "Bao"

@@ -306,3 +306,23 @@ def test_a_user_resets_a_forgotten_password_by_email_and_changes_it_again(
     page.get_by_label("New name for Sales").fill("Sales North")
     page.get_by_role("button", name="Rename").click()
     expect(page.get_by_text("Group renamed to “Sales North”.")).to_be_visible()
+
+
+def test_without_javascript_the_navigation_simply_stays_open_on_a_phone(
+    live_server: Any, org: Org, chromium: Browser
+) -> None:
+    context = chromium.new_context(
+        viewport={"width": PHONE_WIDTH, "height": 844}, java_script_enabled=False
+    )
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    try:
+        log_in(tab, live_server.url)
+        expect(tab.get_by_role("button", name="Menu")).to_be_hidden()
+        nav = tab.get_by_role("navigation", name="Main")
+        expect(nav).to_be_visible()
+        nav.get_by_role("link", name="Deals").click()
+        expect(tab.get_by_role("heading", name="Deals", exact=True)).to_be_visible()
+        _fits(tab, "the deals without JavaScript")
+    finally:
+        context.close()
