@@ -22,17 +22,18 @@ from django.db import DatabaseError, OperationalError, transaction
 from crmdp.backends import rows
 from crmdp.backends.locks import writers_interleave
 from crmdp.backends.statements import ends_the_transaction, transient, writes_counted
-from crmdp.customers.locking import lock_identities
+from crmdp.customers import writing
+from crmdp.customers.locking import customer_key, lock_identities
 from crmdp.customers.matching import KeyIndex, find_duplicate
-from crmdp.customers.models import Space
 from crmdp.customers.numbering import NewCustomers
 from crmdp.history.models import HistoryEntry
-from crmdp.history.services import HistoryBuffer, Origin, Writer
+from crmdp.history.services import HistoryBuffer, Origin
 from crmdp.lib.issues import ActionFailed, Invalid, Issue, Warnings
 from crmdp.listeners.actions import Action, Planned
 from crmdp.listeners.actions.base import ODD_VALUE
 from crmdp.listeners.results import Outcome, action_result
 from crmdp.messaging.models import Message
+from crmdp.messaging.services import welcome_new_customers
 from crmdp.orgs.directory import OrgDirectory
 from crmdp.orgs.numbering import Numbers
 
@@ -152,8 +153,9 @@ class Batch:
             return action_result(
                 plan.index, plan.action_type, Outcome("error"), warnings, plan.failure.issues
             )
-        writer = Writer(
-            self.origin,
+        # What the action's services share with the other actions (the domain's
+        # side of this batch: crmdp.customers.writing).
+        shared = writing.Batch(
             self.directory,
             HistoryBuffer(self.origin),
             warnings,
@@ -162,6 +164,7 @@ class Batch:
             self.numbers,
             defer_new_customers=not plan.action.needs_customer_rows,
         )
+        outbox: list[Message] = []
         if plan.action.needs_customer_rows:
             self.new_customers.flush()  # so that it finds the customers created before it
         issues: list[Issue] = []
@@ -170,7 +173,11 @@ class Batch:
         writes_before = self.writes
         try:
             with transaction.atomic() if self.savepoints else contextlib.nullcontext():
-                outcome = plan.action.run(writer)
+                outcome = plan.action.run(self.origin, shared)
+                # The listener's welcome messages for every customer the action created.
+                welcome_new_customers(
+                    origin=self.origin, customers=shared.created, warnings=warnings, outbox=outbox
+                )
         except ActionFailed as failure:
             issues = failure.issues
         except Invalid as invalid:  # a service's validation error names its field too
@@ -191,9 +198,9 @@ class Batch:
             return action_result(plan.index, plan.action_type, Outcome("error"), warnings, issues)
         self.keys.action_done()
         self.numbers.action_done()
-        self.new_customers.add(writer.created)
-        self.history += writer.history.entries
-        self.outbox += writer.outbox
+        self.new_customers.add(shared.deferred)
+        self.history += shared.history.entries
+        self.outbox += outbox
         return action_result(plan.index, plan.action_type, outcome, warnings)
 
     def flush(self) -> None:
@@ -202,9 +209,3 @@ class Batch:
         self.numbers.save()
         rows.insert(self.history)
         rows.insert(self.outbox)
-
-
-def customer_key(lock: str) -> str | None:
-    """The CustomerKey behind a lock key (`c|email:a@b.c` → `email:a@b.c`), if any."""
-    space, _, key = lock.partition("|")
-    return key if space in (Space.CUSTOMERS, Space.LEADS) else None

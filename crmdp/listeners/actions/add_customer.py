@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from crmdp.customers.services import customer_add, space_kinds
-from crmdp.history.services import Writer
+from crmdp.customers.services import customer_create, space_kinds
+from crmdp.customers.writing import Batch
+from crmdp.history.services import Origin
 from crmdp.lib.issues import Warnings, join_path
 from crmdp.listeners import schemas
 from crmdp.listeners.actions.base import (
@@ -40,8 +41,10 @@ class _AddAction(CustomerAction):
         self.needs_customer_rows = data.company is not None or bool(permit and permit.users)
         self.adds_customer = NewCustomer(space_kinds(self.kind), data)
 
-    def run(self, w: Writer) -> Outcome:
-        return customer_outcome(customer_add(w, self.data, self.kind))
+    def run(self, origin: Origin, batch: Batch) -> Outcome:
+        return customer_outcome(
+            customer_create(origin=origin, data=self.data, kind=self.kind, batch=batch)
+        )
 
 
 class AddContact(_AddAction):

@@ -13,17 +13,18 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from crmdp.customers.models import Kind, Space, space_of
+from crmdp.customers.locking import customer_locks
+from crmdp.customers.models import Kind
 from crmdp.customers.reading import CustomerInput, kind_for, read_company, read_customer
 from crmdp.customers.services import Linked
-from crmdp.history.services import Writer
+from crmdp.customers.writing import Batch
+from crmdp.history.services import Origin
 from crmdp.lib.issues import Warnings, join_path
 from crmdp.listeners import schemas
 from crmdp.listeners.results import Outcome, RecordRef, customer_ref
 from crmdp.orgs.directory import OrgDirectory
 from crmdp.orgs.models import CatalogItem, CatalogKind
 
-DEAL_SPACE = "d"  # deals are found by name; their lock keys live apart from customers'
 # Errors an odd value can raise deep in a library (decimal's Overflow, datetime's
 # OverflowError and ValueError): they fail one action, never the request.
 ODD_VALUE = (ArithmeticError, ValueError)
@@ -73,19 +74,7 @@ class Action(ABC):
     may_number: bool = False
 
     @abstractmethod
-    def run(self, w: Writer) -> Outcome: ...
-
-
-def scoped(space: str, keys: list[str]) -> list[str]:
-    return [f"{space}|{key}" for key in keys]
-
-
-def company_lock_keys(company: CustomerInput | None) -> list[str]:
-    if company is None:
-        return []
-    return scoped(
-        Space.CUSTOMERS, company.name_keys() + company.email_keys() + company.phone_keys()
-    )
+    def run(self, origin: Origin, batch: Batch) -> Outcome: ...
 
 
 def customer_outcome(result: Any) -> Outcome:
@@ -135,8 +124,7 @@ class CustomerAction(Action):
         return kind_for("lead" if self.lead else "contact", self.data.wants_account)
 
     def lock_keys(self) -> list[str]:
-        own = scoped(space_of(self.kind), self.data.identity_keys())
-        return own + company_lock_keys(self.data.company)
+        return customer_locks(self.data, self.kind)
 
 
 def warn_other_space(payload: Any, action: str, lead: bool, path: str, warnings: Warnings) -> None:
