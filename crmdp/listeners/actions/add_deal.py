@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from crmdp.customers.matching import KeyIndex
 from crmdp.customers.writing import Batch
 from crmdp.deals.reading import read_deal
 from crmdp.deals.services import deal_locks, deal_upsert
@@ -18,12 +17,10 @@ from crmdp.orgs.directory import OrgDirectory
 
 class AddDeal(Action):
     schema = schemas.AddDeal
+    may_number = True  # a new deal gets its dealId
 
     def read(self, payload: Any, directory: OrgDirectory, warnings: Warnings) -> None:
         self.data = read_deal(payload, directory, self.path, warnings)
-
-    def may_number(self, keys: KeyIndex) -> bool:
-        return True
 
     def lock_keys(self) -> list[str]:
         return deal_locks(self.data)

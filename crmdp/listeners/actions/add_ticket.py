@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from crmdp.customers.locking import customer_locks
-from crmdp.customers.matching import KeyIndex
 from crmdp.customers.models import Kind
 from crmdp.customers.reading import lead_meant, read_lookup
 from crmdp.customers.writing import Batch
@@ -31,6 +30,7 @@ def _deal_id(value: str | None, path: str, warnings: Warnings) -> int | None:
 
 class AddTicket(Action):
     schema = schemas.AddTicket
+    may_number = True  # every ticket gets its code
 
     def read(self, payload: Any, directory: OrgDirectory, warnings: Warnings) -> None:
         path = self.path
@@ -81,9 +81,6 @@ class AddTicket(Action):
 
     def lock_keys(self) -> list[str]:
         return customer_locks(self.data.customer, Kind.LEAD if self.data.lead else Kind.CONTACT)
-
-    def may_number(self, keys: KeyIndex) -> bool:
-        return True
 
     def run(self, origin: Origin, batch: Batch) -> Outcome:
         result = ticket_add(origin=origin, data=self.data, batch=batch)

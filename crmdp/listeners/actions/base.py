@@ -10,12 +10,12 @@ the transaction, after the identity-key locks of the whole request are taken.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from crmdp.customers.locking import customer_locks
-from crmdp.customers.matching import KeyIndex
 from crmdp.customers.models import Kind
-from crmdp.customers.reading import kind_for, read_company, read_customer
+from crmdp.customers.reading import CustomerInput, kind_for, read_company, read_customer
 from crmdp.customers.services import Linked
 from crmdp.customers.writing import Batch
 from crmdp.history.services import Origin
@@ -28,6 +28,14 @@ from crmdp.orgs.models import CatalogItem, CatalogKind
 # Errors an odd value can raise deep in a library (decimal's Overflow, datetime's
 # OverflowError and ValueError): they fail one action, never the request.
 ODD_VALUE = (ArithmeticError, ValueError)
+
+
+@dataclass(frozen=True)
+class NewCustomer:
+    """A customer an action creates unless one among `kinds` has its keys."""
+
+    kinds: tuple[Kind, ...]
+    data: CustomerInput
 
 
 class Action(ABC):
@@ -46,24 +54,24 @@ class Action(ABC):
         """The `space|key` identity keys whose records this action may create or change."""
         return []
 
-    @property
-    def needs_customer_rows(self) -> bool:
-        """Whether running needs customer rows in the database: it reads them, or
-        links to them through the ORM. The customers created before it are inserted
-        first, and those it creates are inserted at once (see
-        crmdp.customers.numbering)."""
-        return True
+    # What the batch engine (crmdp/listeners/batch.py) needs to know of an action
+    # before the request's actions run, so that it can take ids and locks for all of
+    # them in one query each: plain facts, set while reading; the batch decides.
 
-    def new_customers_expected(self, keys: KeyIndex) -> int:
-        """How many customers running is likely to create, judged from the keys
-        read before the actions run: ids for them are taken in one query."""
-        return 0
-
-    def may_number(self, keys: KeyIndex) -> bool:
-        """Whether running may give a new record its code (a customer, deal or
-        ticket), judged as `new_customers_expected`: such a request takes the org's
-        number lock before its actions run (see crmdp.orgs.numbering)."""
-        return self.new_customers_expected(keys) > 0
+    # Whether running reads customer rows from the database, or links to them through
+    # the ORM. The batch inserts a request's new customers together at the end; before
+    # such an action it inserts those created so far, and the action inserts its own
+    # at once (see crmdp.customers.numbering).
+    needs_customer_rows: bool = True
+    # The customer running creates unless its keys find one (add-contact, add-lead).
+    # On PostgreSQL the batch takes ids for all the customers a request is expected to
+    # create in one query, and the org's number lock (they get codes).
+    adds_customer: NewCustomer | None = None
+    # Whether running may give a record its code whatever `adds_customer` says (a
+    # deal, a ticket, a company that may be new). On PostgreSQL the batch then takes
+    # the org's number lock before any row lock of the actions, so that two requests
+    # never wait for each other in a cycle (see crmdp.orgs.numbering).
+    may_number: bool = False
 
     @abstractmethod
     def run(self, origin: Origin, batch: Batch) -> Outcome: ...

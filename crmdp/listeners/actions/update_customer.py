@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from crmdp.customers.locking import code_lock
-from crmdp.customers.matching import KeyIndex
 from crmdp.customers.models import Kind, kind_of_code
 from crmdp.customers.reading import settle_code
 from crmdp.customers.services import customer_update
@@ -74,8 +73,9 @@ class UpdateContact(_UpdateAction):
     schema = schemas.UpdateContact
     record_type = "contact"
 
-    def may_number(self, keys: KeyIndex) -> bool:
-        return self.data.company is not None  # a company it names may be new
+    def read(self, payload: Any, directory: OrgDirectory, warnings: Warnings) -> None:
+        super().read(payload, directory, warnings)
+        self.may_number = self.data.company is not None  # a company it names may be new
 
 
 class UpdateLead(_UpdateAction):
