@@ -13,10 +13,10 @@ from django.utils import timezone
 from crmdp.customers.locking import customer_locks, lock_identities
 from crmdp.customers.models import Customer, CustomerKey, Kind
 from crmdp.customers.reading import CustomerInput
-from crmdp.customers.services import customer_keys, permit_of
+from crmdp.customers.services import customer_keys
 from crmdp.history.services import HistoryBuffer, Origin
 from crmdp.orgs.models import User
-from crmdp.orgs.permits import Permit
+from crmdp.orgs.permits import OWNER_AND_USERS, Permit, permit_of
 from crmdp.orgs.selectors import record_type_fields
 
 
@@ -81,7 +81,7 @@ def customer_edit(
             ):
                 changes.append(f"permit: {old_permit.describe()} → {permit.describe()}")
                 current.permit_status, current.permit_group = permit.status, permit.group
-                current.permit_users.set(permit.users if permit.status == 4 else [])
+                current.permit_users.set(permit.users if permit.status == OWNER_AND_USERS else [])
         if not changes:
             return []
         current.updated_at = timezone.now()

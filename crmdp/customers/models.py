@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 
 from crmdp.orgs.models import CatalogItem, Org, Series, User, UserGroup
+from crmdp.orgs.permits import PermitStatus
 
 
 class Kind(models.TextChoices):
@@ -40,13 +41,6 @@ class Gender(models.IntegerChoices):
     MALE = 0
     FEMALE = 1
     OTHER = 2
-
-
-class PermitStatus(models.IntegerChoices):
-    EVERYBODY = 1, "everybody"
-    OWNER = 2, "only the owner"
-    OWNER_AND_GROUP = 3, "owner and group"
-    OWNER_AND_USERS = 4, "owner and users"
 
 
 class Customer(models.Model):

@@ -36,7 +36,7 @@ from crmdp.history.services import Origin
 from crmdp.lib.issues import ActionFailed, Issue, join_path
 from crmdp.lib.values import Email, Phone, name_key
 from crmdp.orgs.models import User
-from crmdp.orgs.permits import Permit
+from crmdp.orgs.permits import Permit, permit_of
 
 
 @dataclass
@@ -412,11 +412,6 @@ def merge_into(customer: Customer, data: CustomerInput, b: Batch) -> list[str]:
             customer.permit_group = data.permit.group
             customer.permit_users.set(data.permit.users)
     return changes
-
-
-def permit_of(customer: Customer) -> Permit:
-    users = list(customer.permit_users.all()) if customer.permit_status == 4 else []
-    return Permit(customer.permit_status, customer.permit_group, users)
 
 
 # -- keys -----------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from crmdp.history.services import HistoryBuffer, Origin
 from crmdp.lib.values import name_key
 from crmdp.orgs.models import CatalogItem, Series, User, UserGroup
 from crmdp.orgs.numbering import take_number
-from crmdp.orgs.permits import Permit
+from crmdp.orgs.permits import OWNER_AND_USERS, Permit, permit_of
 from crmdp.orgs.selectors import record_type_fields
 
 
@@ -190,9 +190,8 @@ def put_custom_fields(
 
 
 def put_permit(record: Any, permit: Permit, changes: list[str]) -> None:
-    users = list(record.permit_users.all()) if record.permit_status == 4 else []
-    old = Permit(record.permit_status, record.permit_group, users)
+    old = permit_of(record)
     if (old.status, old.group, set(old.users)) != (permit.status, permit.group, set(permit.users)):
         changes.append(f"permit: {old.describe()} → {permit.describe()}")
         record.permit_status, record.permit_group = permit.status, permit.group
-        record.permit_users.set(permit.users if permit.status == 4 else [])
+        record.permit_users.set(permit.users if permit.status == OWNER_AND_USERS else [])

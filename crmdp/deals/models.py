@@ -8,6 +8,23 @@ from django.utils import timezone
 from crmdp.customers.models import Customer
 from crmdp.orgs.models import CatalogItem, Org, User, UserGroup
 
+# A deal's number (its dealId) fits PostgreSQL's bigint.
+_MAX_DEAL_ID = 2**63 - 1
+
+
+def deal_number(text: str | None) -> int | None:
+    """The dealId someone wrote (`1234`, `#1234`, with spaces around), as the deal's
+    number; None when it is not one. The one place a dealId is read: the listener's
+    add-deal, add-note and add-ticket, the pages and the search.
+
+    isdecimal, not isdigit: int() refuses "²"; at most 19 digits, so that a long
+    string costs nothing to refuse."""
+    digits = (text or "").strip().removeprefix("#").strip()
+    if not digits.isdecimal() or len(digits) > 19:
+        return None
+    number = int(digits)
+    return number if number <= _MAX_DEAL_ID else None
+
 
 class Deal(models.Model):
     """A deal. Its `dealId` is its number, counted per org (not its database id)."""

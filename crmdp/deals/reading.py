@@ -10,6 +10,7 @@ from typing import Any
 from crmdp.customers.models import Kind, kind_of_code
 from crmdp.customers.reading import CustomerInput, lead_meant, read_company, read_customer
 from crmdp.deals.fields import DealCustomerFields, DealFields
+from crmdp.deals.models import deal_number
 from crmdp.lib.issues import ActionFailed, Issue, Warnings, join_path
 from crmdp.lib.values import aware, name_key, read_datetime, read_decimal
 from crmdp.orgs.custom_fields import read_custom_fields
@@ -17,7 +18,6 @@ from crmdp.orgs.directory import OrgDirectory
 from crmdp.orgs.models import CatalogItem, CatalogKind, User, UserGroup
 from crmdp.orgs.permits import Permit, read_permit
 
-_MAX_DEAL_ID = 2**63 - 1
 _NAME_LENGTH = 500  # Deal.name's max_length (PostgreSQL refuses longer, SQLite would keep it)
 _DEAL_VALUE_LIMIT = Decimal(10) ** 16  # Deal.value: max_digits=20, decimal_places=4
 
@@ -63,11 +63,8 @@ def read_deal(
     data = DealInput(path=path, name=payload.name, description=payload.description)
     if payload.deal_id:
         data.deal_id_given = payload.deal_id
-        # isdecimal, not isdigit: int() refuses "²"; 19 digits hold any dealId.
-        digits = payload.deal_id
-        if digits.isdecimal() and len(digits) <= 19 and int(digits) <= _MAX_DEAL_ID:
-            data.deal_id = int(payload.deal_id)
-        else:
+        data.deal_id = deal_number(payload.deal_id)
+        if data.deal_id is None:
             warnings.warn(
                 join_path(path, "dealId"), "a dealId is a number; looked up by name instead"
             )

@@ -10,14 +10,15 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 
 from crmdp.customers.models import Customer
 from crmdp.customers.selectors import permitted, visible_customers
-from crmdp.deals.models import Deal
+from crmdp.deals.models import Deal, deal_number
 from crmdp.history.models import HistoryEntry
 from crmdp.history.selectors import timeline
 from crmdp.lib.values import name_key
 from crmdp.orgs.models import Membership
 
+__all__ = ["deal_number"]  # the pages find a deal by the dealId typed in
+
 # A dealId is a bigint: more digits than this cannot be one (and would overflow).
-_DEAL_ID_DIGITS = 18
 
 
 def visible_deals(membership: Membership) -> QuerySet[Deal]:
@@ -68,14 +69,6 @@ def related_seen(
         visible_deals(membership).filter(id__in=deals).values_list("id", flat=True) if deals else []
     )
     return Related(False, frozenset(seen_customers), frozenset(seen_deals))
-
-
-def deal_number(text: str) -> int | None:
-    """A dealId as someone types it: `1234567890` or `#1234567890`."""
-    digits = text.strip().removeprefix("#").strip()
-    if digits.isascii() and digits.isdigit() and len(digits) <= _DEAL_ID_DIGITS:
-        return int(digits)
-    return None
 
 
 def deal_list(

@@ -6,14 +6,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from django.db import models
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 
 from crmdp.lib.issues import Warnings, join_path
 from crmdp.orgs.directory import OrgDirectory
 from crmdp.orgs.models import Membership, User, UserGroup
 
-EVERYBODY, OWNER, OWNER_AND_GROUP, OWNER_AND_USERS = 1, 2, 3, 4
-PERMIT_WORDS = {
+
+class PermitStatus(models.IntegerChoices):
+    """Who besides the owner may see a record: the one encoding of a permit's status
+    (the vendor's numbers, SPEC §1), stored on customers, deals and notes."""
+
+    EVERYBODY = 1, "everybody"
+    OWNER = 2, "only the owner"
+    OWNER_AND_GROUP = 3, "owner and group"
+    OWNER_AND_USERS = 4, "owner and users"
+
+
+EVERYBODY, OWNER = PermitStatus.EVERYBODY, PermitStatus.OWNER
+OWNER_AND_GROUP, OWNER_AND_USERS = PermitStatus.OWNER_AND_GROUP, PermitStatus.OWNER_AND_USERS
+PERMIT_WORDS: dict[int, str] = {
     EVERYBODY: "everybody",
     OWNER: "only the owner",
     OWNER_AND_GROUP: "the owner and a group",
@@ -38,6 +51,14 @@ class Permit:
             emails = sorted(u.email for u in self.users)
             return "the owner and " + (", ".join(emails) or "nobody else")
         return PERMIT_WORDS.get(self.status, str(self.status))
+
+
+def permit_of(record: Any) -> Permit:
+    """The permit a customer, deal or note has (its named users read only for status
+    4, from prefetched rows where the caller prefetched them)."""
+    status = record.permit_status
+    users = list(record.permit_users.all()) if status == OWNER_AND_USERS else []
+    return Permit(status, record.permit_group, users)
 
 
 def read_status(value: Any) -> int | None:

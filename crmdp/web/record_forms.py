@@ -19,7 +19,6 @@ from pydantic import ValidationError
 from crmdp.customers.models import Customer, Gender, Kind
 from crmdp.customers.reading import CustomerInput, read_customer
 from crmdp.customers.selectors import visible_customer
-from crmdp.customers.services import permit_of
 from crmdp.deals.selectors import deal_number, visible_deals
 from crmdp.lib.issues import Warnings
 from crmdp.lib.values import aware, read_datetime, read_decimal, read_tags
@@ -36,7 +35,7 @@ from crmdp.orgs.models import (
     User,
     UserGroup,
 )
-from crmdp.orgs.permits import EVERYBODY, OWNER, OWNER_AND_GROUP, OWNER_AND_USERS, Permit
+from crmdp.orgs.permits import EVERYBODY, OWNER, OWNER_AND_GROUP, OWNER_AND_USERS, Permit, permit_of
 from crmdp.orgs.selectors import record_type_fields
 from crmdp.tickets.models import TicketStatus
 from crmdp.web.editing import DealValues, TicketValues

@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from crmdp.orgs.models import Membership
-from crmdp.orgs.permits import Permit
+from crmdp.orgs.permits import permit_of
 from crmdp.orgs.selectors import record_type_fields
 from crmdp.web.layout import NavLink, page
 
@@ -62,8 +62,7 @@ NOT_SHARED = "Not shared with you"
 def visible_to(record: Any) -> str:
     """Who the record's permit lets see it, in words (customers, deals, notes);
     permit_users is read from its prefetched rows."""
-    users = list(record.permit_users.all()) if record.permit_status == 4 else []
-    return Permit(record.permit_status, record.permit_group, users).describe()
+    return permit_of(record).describe()
 
 
 @dataclass(frozen=True)

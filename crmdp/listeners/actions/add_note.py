@@ -6,6 +6,7 @@ from typing import Any
 
 from crmdp.customers.reading import lead_meant, read_lookup
 from crmdp.customers.writing import Batch
+from crmdp.deals.models import deal_number
 from crmdp.history.services import Origin
 from crmdp.lib.issues import Warnings, fail, join_path
 from crmdp.listeners import schemas
@@ -56,7 +57,7 @@ class AddNote(Action):
             self.deal = DealTarget(
                 join_path(self.path, "dealId" if given else "name"),
                 # Not a number: no deal has it, which the not_found says.
-                int(given) if given and given.isdecimal() and len(given) < 19 else None,
+                deal_number(given),
                 given,
                 payload.name,
             )

@@ -8,6 +8,7 @@ from crmdp.customers.locking import customer_locks
 from crmdp.customers.models import Kind
 from crmdp.customers.reading import lead_meant, read_lookup
 from crmdp.customers.writing import Batch
+from crmdp.deals.models import deal_number
 from crmdp.history.services import Origin
 from crmdp.lib.issues import Warnings, join_path
 from crmdp.listeners import schemas
@@ -22,8 +23,9 @@ from crmdp.tickets.services import TicketInput, ticket_add
 def _deal_id(value: str | None, path: str, warnings: Warnings) -> int | None:
     if value is None:
         return None
-    if value.isdecimal() and len(value) < 19:
-        return int(value)
+    number = deal_number(value)
+    if number is not None:
+        return number
     warnings.warn(path, f"{value!r} is not a dealId (a number); ignored")
     return None
 

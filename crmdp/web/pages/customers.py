@@ -18,11 +18,11 @@ from crmdp.customers.selectors import (
     customer_list,
     visible_customer,
 )
-from crmdp.customers.services import permit_of
 from crmdp.deals.selectors import Related, customer_deals, related_seen
 from crmdp.messaging.selectors import customer_messages
 from crmdp.notes.selectors import customer_notes
 from crmdp.orgs.models import Membership
+from crmdp.orgs.permits import permit_of
 from crmdp.tickets.selectors import customer_tickets
 from crmdp.web.access import member_view
 from crmdp.web.forms import CustomerFilters, NoteForm
