@@ -28,6 +28,9 @@ from collections.abc import Iterable
 from django.conf import settings
 
 from crmdp.backends.locks import lock_numbers
+from crmdp.customers.matching import parse_code
+from crmdp.customers.models import Space, space_of
+from crmdp.customers.reading import CustomerInput
 
 # Lock ids are org_id << _SLOT_BITS | slot: distinct per org for up to 2**20 slots.
 _SLOT_BITS = 20
@@ -45,3 +48,49 @@ def lock_identities(org_id: int, scoped_keys: Iterable[str]) -> int:
     """Take the advisory locks for `scoped_keys` (`"c|email:a@b.c"`); returns how many
     (none on SQLite, whose write lock already serialises writers)."""
     return lock_numbers(lock_id(org_id, key) for key in scoped_keys)
+
+
+# -- lock keys: `space|key`, the one encoding -----------------------------------------
+
+DEALS = "d"  # deals are found by name; their lock keys live apart from customers'
+
+
+def lock_key(space: str, key: str) -> str:
+    """`c|email:a@b.c`: a CustomerKey in the space it is matched in (contacts and
+    accounts, leads), or a deal's name key in DEALS."""
+    return f"{space}|{key}"
+
+
+def customer_key(lock: str) -> str | None:
+    """The CustomerKey behind a lock key (`c|email:a@b.c` → `email:a@b.c`), if any."""
+    space, _, key = lock.partition("|")
+    return key if space in (Space.CUSTOMERS, Space.LEADS) else None
+
+
+def company_locks(company: CustomerInput | None) -> list[str]:
+    """A `companyContact`'s keys: an account is found by name, emails and phones."""
+    if company is None:
+        return []
+    found_by = company.name_keys() + company.email_keys() + company.phone_keys()
+    return [lock_key(Space.CUSTOMERS, key) for key in found_by]
+
+
+def customer_locks(data: CustomerInput, kind: str) -> list[str]:
+    """The lock keys of a customer of `kind` that `data` may create or change: its
+    identity keys, and its company's."""
+    own = [lock_key(space_of(kind), key) for key in data.identity_keys()]
+    return own + company_locks(data.company)
+
+
+def code_lock(code: str | None) -> list[str]:
+    """The lock key of the record a customerId names (`PID-41`), if it is a code:
+    requests updating the same records by code then queue in one (sorted) order
+    instead of taking the row locks in opposite orders and deadlocking (which
+    PostgreSQL ends after a second)."""
+    parsed = parse_code(code) if code else None
+    return [lock_key(space_of(parsed[0]), f"customer:{parsed[1]}")] if parsed else []
+
+
+def deal_lock(name_key: str | None) -> list[str]:
+    """The lock key of a deal found by this name key (none without a name)."""
+    return [lock_key(DEALS, f"name:{name_key}")] if name_key else []

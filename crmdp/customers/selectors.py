@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 
 from crmdp.customers import keys as keymod
 from crmdp.customers.matching import code_filter
 from crmdp.customers.models import Customer, CustomerKey, Kind
+from crmdp.customers.reading import CustomerInput
 from crmdp.history.models import HistoryEntry
 from crmdp.history.selectors import timeline
 from crmdp.lib.values import read_email, read_phone
@@ -181,3 +183,39 @@ def customer_history(membership: Membership, customer: Customer) -> QuerySet[His
         return lines.filter(customer=customer)
     members = company_members(membership, customer).values("id")
     return lines.filter(Q(customer=customer) | Q(customer__in=members)).select_related("customer")
+
+
+@dataclass(frozen=True)
+class Taken:
+    """A value that already identifies another customer of the org."""
+
+    field: str  # the form's field: email, phone, passport
+    value: str
+    customer: Customer
+
+
+def identity_taken(
+    org_id: int, data: CustomerInput, kind: Kind, but: Customer | None = None
+) -> list[Taken]:
+    """Which of the emails, phones and passport typed in already belong to another
+    customer of the org (among contacts and accounts, or among leads)."""
+    wanted: dict[str, tuple[str, str]] = {}
+    for key in data.passport_keys():
+        wanted[key] = ("passport", data.passport or "")
+    for _, email in data.emails:
+        if email.normalized:
+            wanted[keymod.email_key(email)] = ("email", email.value)
+    for _, phone in data.phones:
+        if phone.e164:
+            wanted[keymod.phone_key(phone)] = ("phone", phone.value)
+    if not wanted:
+        return []
+    kinds = [Kind.LEAD] if kind == Kind.LEAD else [Kind.CONTACT, Kind.ACCOUNT]
+    found = CustomerKey.objects.filter(org_id=org_id, key__in=list(wanted), kind__in=kinds)
+    if but is not None:
+        found = found.exclude(customer_id=but.id)
+    taken: dict[str, Taken] = {}
+    for row in found.select_related("customer").order_by("customer_id"):
+        field_name, value = wanted[row.key]
+        taken.setdefault(row.key, Taken(field_name, value, row.customer))
+    return list(taken.values())

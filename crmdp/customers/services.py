@@ -1,18 +1,25 @@
-"""Creating and updating customers (SPEC §5). Each function runs inside the
-caller's transaction (one savepoint per action) and writes the history lines of
-what it did; the caller has already taken the identity-key locks (see locking).
+"""Creating and updating customers (SPEC §5): the services the listener, the web
+UI and the CLI call. Each public one is keyword-only, takes values already read
+(crmdp.customers.reading) and who writes (`origin`), and owns its transaction
+and history lines: without a `batch` it is one transaction of its own, with the
+listener's batch it runs inside that (crmdp.customers.writing).
+
+Over 400 lines on purpose: create, update and find-or-create share the insert,
+the merge of given values and the key bookkeeping, which stay private to them.
+(The edit page's replace-everything write is crmdp.customers.editing.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.utils import timezone
 
 from crmdp.backends import rows
 from crmdp.customers import keys as keymod
+from crmdp.customers.locking import code_lock, customer_locks
 from crmdp.customers.matching import (
     CUSTOMER_KINDS,
     Match,
@@ -24,10 +31,11 @@ from crmdp.customers.matching import (
 )
 from crmdp.customers.models import SERIES, Customer, Kind
 from crmdp.customers.reading import CustomerInput
-from crmdp.history.services import Writer
+from crmdp.customers.writing import Batch, writing
+from crmdp.history.services import Origin
 from crmdp.lib.issues import ActionFailed, Issue, join_path
 from crmdp.lib.values import Email, Phone, name_key
-from crmdp.messaging.services import queue_welcome_messages
+from crmdp.orgs.models import User
 from crmdp.orgs.permits import Permit
 
 
@@ -46,7 +54,8 @@ class CustomerResult:
     customer: Customer | None = None
     match: Match | None = None
     company: CompanyLink | None = None
-    created: list[Customer] = field(default_factory=list)  # every new customer, for messages
+    created: list[Customer] = field(default_factory=list)  # every new customer
+    warnings: list[Issue] = field(default_factory=list)  # values that could not be used
 
 
 def space_kinds(kind: Kind) -> tuple[Kind, ...]:
@@ -57,13 +66,36 @@ def space_kinds(kind: Kind) -> tuple[Kind, ...]:
 # -- add ------------------------------------------------------------------------------
 
 
-def customer_add(w: Writer, data: CustomerInput, kind: Kind) -> CustomerResult:
-    """add-contact / add-lead: a duplicate gets a history line; otherwise create."""
-    match = find_duplicate(w.keys, space_kinds(kind), data)
+def customer_create(
+    *,
+    origin: Origin,
+    data: CustomerInput,
+    kind: Kind,
+    owner: User | None = None,
+    batch: Batch | None = None,
+) -> CustomerResult:
+    """A new contact, account or lead, unless it repeats one (add-contact, add-lead,
+    the UI's New …): looked for by contactId → passport → email → phone (among
+    contacts and accounts, or among leads); a duplicate is not created but returned
+    (`status` "duplicate", `match` says by what) with a history line. A contact's
+    `companyContact` account is found or created and linked. `owner`: who owns
+    the new record (default: the origin's actor)."""
+    locks = customer_locks(data, kind) if batch is None else ()
+    with writing(origin, batch, locks=locks, numbering=True) as b:
+        result = _customer_add(origin, b, data, kind, owner=owner)
+    if batch is None:
+        result.warnings = list(b.warnings)
+    return result
+
+
+def _customer_add(
+    origin: Origin, b: Batch, data: CustomerInput, kind: Kind, *, owner: User | None = None
+) -> CustomerResult:
+    match = find_duplicate(b.keys, space_kinds(kind), data)
     if match is not None:
-        existing = match.customer(w.org.id)
-        w.history.add(
-            f"Arrived again through {w.origin.describe()} and matched on {match.matched_on} "
+        existing = match.customer(origin.org.id)
+        b.history.add(
+            f"Arrived again through {origin.describe()} and matched on {match.matched_on} "
             f"{match.value}: nothing changed. Received: {data.summary()}.",
             customer=existing,
         )
@@ -72,17 +104,19 @@ def customer_add(w: Writer, data: CustomerInput, kind: Kind) -> CustomerResult:
     company = None
     if data.company is not None:
         if kind == Kind.CONTACT:
-            company = company_find_or_create(w, data.company)
+            company = _company_find_or_create(origin, b, data.company)
         else:
-            w.warnings.warn(
+            b.warnings.warn(
                 join_path(data.path, "companyContact"),
                 "only a contact (type 0) belongs to a company; ignored",
             )
-    customer = customer_create(w, data, kind, company=company.company if company else None)
+    customer = _customer_insert(
+        origin, b, data, kind, company=company.company if company else None, owner=owner
+    )
     if company is not None:
-        w.history.add(
+        b.history.add(
             f"{customer.code} {customer.display_name} joined this company through "
-            f"{w.origin.describe()}.",
+            f"{origin.describe()}.",
             customer=company.company,
             mentions_customer=customer,
         )
@@ -90,19 +124,22 @@ def customer_add(w: Writer, data: CustomerInput, kind: Kind) -> CustomerResult:
     return CustomerResult("created", customer, company=company, created=created)
 
 
-def customer_create(
-    w: Writer,
+def _customer_insert(
+    origin: Origin,
+    b: Batch,
     data: CustomerInput,
     kind: Kind,
     *,
     company: Customer | None = None,
     why: str = "",
+    owner: User | None = None,
 ) -> Customer:
-    """A new customer through the writer's listener: its default source and tag
-    apply (SPEC §2), the sender owns it, and the welcome messages are queued."""
+    """A new customer: through a listener, its default source and tag apply (SPEC
+    §2); the sender (or `owner`) owns it. Its welcome messages are the listener's to
+    queue (crmdp.messaging.services), for every customer in `b.created`."""
     if not data.name:
         raise ActionFailed(Issue(join_path(data.path, "name"), "is required to create a customer"))
-    listener = w.origin.listener
+    listener = origin.listener
     if listener is not None:
         source_id = (
             listener.default_lead_source_id
@@ -116,7 +153,7 @@ def customer_create(
     now = timezone.now()
     customer = rows.build(
         Customer,
-        org=w.org,
+        org=origin.org,
         kind=kind,
         name=data.name,
         lastname=data.lastname or "",
@@ -136,7 +173,7 @@ def customer_create(
         custom_fields=data.custom_fields,
         attribution=data.attribution,
         source_id=source_id,
-        owner=w.origin.actor,
+        owner=owner or origin.actor,
         permit_status=permit.status,
         permit_group=permit.group,
         company=company,
@@ -145,37 +182,35 @@ def customer_create(
         created_at=now,
         updated_at=now,
     )
-    customer.number = w.numbers.take(SERIES[Kind(kind)])
-    if w.defer_new_customers:  # inserted with the request's others (see numbering)
-        customer.id = w.new_customers.take_id()
-        w.created.append(customer)
+    customer.number = b.numbers.take(SERIES[Kind(kind)])
+    if b.defer_new_customers:  # inserted with the request's others (see numbering)
+        customer.id = b.new_customers.take_id()
+        b.deferred.append(customer)
     else:
-        w.new_customers.insert_now(customer)
+        b.new_customers.insert_now(customer)
     if permit.users:
         customer.permit_users.set(permit.users)
     for key in customer_keys(customer):
-        w.keys.add(key, customer.id, kind, customer.number)
-    w.history.add(f"Created by {w.origin.describe()}{why}.", customer=customer)
-    # In this transaction: a committed customer always gets its messages, a
-    # rolled-back one never does (SPEC §6).
-    queue_welcome_messages(w, customer, data.path)
+        b.keys.add(key, customer.id, kind, customer.number)
+    b.history.add(f"Created by {origin.describe()}{why}.", customer=customer)
+    b.created.append((customer, data.path))
     return customer
 
 
-def company_find_or_create(w: Writer, data: CustomerInput) -> CompanyLink | None:
+def _company_find_or_create(origin: Origin, b: Batch, data: CustomerInput) -> CompanyLink | None:
     """The account `companyContact` names: found (customerId → name → emails → phones)
     or created as a new account through this listener."""
-    match = find_company(w.keys, data)
+    match = find_company(b.keys, data)
     if match is not None:
         company = Customer.objects.get(id=match.customer_id)
         return CompanyLink(company, created=False, matched_on=match.matched_on)
     if not data.name:
-        w.warnings.warn(
+        b.warnings.warn(
             join_path(data.path, "name"),
             "no account matches and a new one needs a name; the contact is not linked",
         )
         return None
-    company = customer_create(w, data, Kind.ACCOUNT, why=" as a company (companyContact)")
+    company = _customer_insert(origin, b, data, Kind.ACCOUNT, why=" as a company (companyContact)")
     return CompanyLink(company, created=True)
 
 
@@ -183,10 +218,30 @@ def company_find_or_create(w: Writer, data: CustomerInput) -> CompanyLink | None
 
 
 def customer_update(
-    w: Writer, data: CustomerInput, kinds: tuple[Kind, ...], *, relink_company: bool
+    *,
+    origin: Origin,
+    data: CustomerInput,
+    kinds: tuple[Kind, ...] = CUSTOMER_KINDS,
+    relink_company: bool = True,
+    batch: Batch | None = None,
 ) -> CustomerResult:
-    """update-contact / update-lead (SPEC §5): find one record, merge what was given."""
-    target = find_for_update(w.keys, kinds, data)
+    """update-contact / update-lead (SPEC §5): find the one record `data` names
+    among `kinds` (customerId → contactId → passport → name → emails → phones) and
+    merge what was given: given values replace, lists only grow. Never creates the
+    record (`status` "not_found"); several candidates fail (ActionFailed).
+    `relink_company`: a contact's `companyContact` moves it to that account."""
+    locks = customer_locks(data, kinds[0]) + code_lock(data.code) if batch is None else ()
+    with writing(origin, batch, locks=locks, numbering=True) as b:
+        result = _customer_update(origin, b, data, kinds, relink_company=relink_company)
+    if batch is None:
+        result.warnings = list(b.warnings)
+    return result
+
+
+def _customer_update(
+    origin: Origin, b: Batch, data: CustomerInput, kinds: tuple[Kind, ...], *, relink_company: bool
+) -> CustomerResult:
+    target = find_for_update(b.keys, kinds, data)
     if target.ambiguous:
         raise ActionFailed(
             Issue(
@@ -196,7 +251,7 @@ def customer_update(
             )
         )
     if target.match is None:
-        w.warnings.warn(
+        b.warnings.warn(
             data.path,
             f"no {' or '.join(kinds)} matches {data.keys_given()}; nothing was changed "
             "(an update never creates a record)",
@@ -210,27 +265,27 @@ def customer_update(
     # constraints are deferred; a plain FOR UPDATE would block those and let two
     # requests wait for each other (PostgreSQL's deadlock, found by tests/server).
     customer = Customer.objects.select_for_update(no_key=True).get(id=target.match.customer_id)
-    _warn_contradictions(w, data, customer, target)
+    _warn_contradictions(origin, b, data, customer, target)
     old_keys = set(customer_keys(customer))
-    changes = merge_into(customer, data, w)
+    changes = merge_into(customer, data, b)
 
     company = None
     if data.company is not None:
         if relink_company and customer.kind == Kind.CONTACT:
-            company = company_find_or_create(w, data.company)
+            company = _company_find_or_create(origin, b, data.company)
             if company is not None and customer.company_id != company.company.id:
                 left = customer.company_id
                 customer.company = company.company
                 changes.append("company changed")
                 # Lines of their own: each names a record the other's viewers may not see.
-                how = w.origin.describe()
-                w.history.add(
+                how = origin.describe()
+                b.history.add(
                     f"Now works for {company.company.display_name} ({company.company.code}), "
                     f"set by {how}.",
                     customer=customer,
                     mentions_customer=company.company,
                 )
-                w.history.add(
+                b.history.add(
                     f"{customer.code} {customer.display_name} joined this company through {how}.",
                     customer=company.company,
                     mentions_customer=customer,
@@ -239,24 +294,24 @@ def customer_update(
                     # The company left behind is told too (issue 14: history tells the
                     # whole story); not where the contact went, which its viewers may
                     # not see.
-                    w.history.add(
+                    b.history.add(
                         f"{customer.code} {customer.display_name} left this company, moved "
                         f"to another one by {how}.",
                         customer_id=left,
                         mentions_customer=customer,
                     )
         else:
-            w.warnings.warn(
+            b.warnings.warn(
                 join_path(data.path, "companyContact"),
                 "only a contact belongs to a company; ignored",
             )
 
     customer.updated_at = timezone.now()
     customer.save()
-    _sync_keys(w, customer, old_keys)
+    _sync_keys(b, customer, old_keys)
     summary = "; ".join(changes) if changes else "nothing changed"
-    w.history.add(
-        f"Updated by {w.origin.describe()}, found by {target.match.matched_on} "
+    b.history.add(
+        f"Updated by {origin.describe()}, found by {target.match.matched_on} "
         f"{target.match.value}: {summary}.",
         customer=customer,
     )
@@ -269,7 +324,7 @@ _KEY_FIELDS = {"email": "emails", "phone": "phones"}
 
 
 def _warn_contradictions(
-    w: Writer, data: CustomerInput, customer: Customer, target: UpdateTarget
+    origin: Origin, b: Batch, data: CustomerInput, customer: Customer, target: UpdateTarget
 ) -> None:
     """Keys of one update that point at different records (name → X, email → Y):
     the update goes to the record the first matching key found, and each other key
@@ -281,14 +336,14 @@ def _warn_contradictions(
     found = f"{target.match.matched_on} {target.match.value}"
     for key, shown, group in target.contradictions:
         others = ", ".join(codes[i] for i in group if i in codes)
-        w.warnings.warn(
+        b.warnings.warn(
             join_path(data.path, _KEY_FIELDS.get(key, key)),
             f"{key} {shown} belongs to {others}, not to {customer.code}; {customer.code} "
             f"(found by {found}) was updated and {others} left as it was",
         )
 
 
-def merge_into(customer: Customer, data: CustomerInput, w: Writer) -> list[str]:
+def merge_into(customer: Customer, data: CustomerInput, b: Batch) -> list[str]:
     """Apply an update's values (SPEC §5): given scalars replace, lists only grow,
     tags are added, custom fields set, the permit replaced, the source kept.
     Returns the changes in words, for the history line."""
@@ -334,7 +389,7 @@ def merge_into(customer: Customer, data: CustomerInput, w: Writer) -> list[str]:
             changes.append("tags added: " + ", ".join(added))
 
     definitions = {
-        str(d.id): d.name for d in w.directory.custom_fields(_record_type(customer)).values()
+        str(d.id): d.name for d in b.directory.custom_fields(_record_type(customer)).values()
     }
     for field_id, value in data.custom_fields.items():
         old = customer.custom_fields.get(field_id)
@@ -393,12 +448,12 @@ def customer_keys(customer: Customer) -> list[str]:
     return list(dict.fromkeys(key for key in found if key))
 
 
-def _sync_keys(w: Writer, customer: Customer, old: set[str]) -> None:
+def _sync_keys(b: Batch, customer: Customer, old: set[str]) -> None:
     new = set(customer_keys(customer))
     for key in sorted(old - new):
-        w.keys.remove(key, customer.id, customer.kind)
+        b.keys.remove(key, customer.id, customer.kind)
     for key in sorted(new - old):
-        w.keys.add(key, customer.id, customer.kind, customer.number)
+        b.keys.add(key, customer.id, customer.kind, customer.number)
 
 
 # -- small helpers --------------------------------------------------------------------
@@ -455,49 +510,95 @@ class Linked:
 
 
 def customer_find_or_create(
-    w: Writer,
-    data: CustomerInput,
     *,
+    origin: Origin,
+    data: CustomerInput,
     lead: bool,
     order: tuple[str, ...],
     why: str,
-) -> Linked:
-    """The customer `data` names (keys tried in `order`) or, if none, a new one
-    created through this listener, with its defaults, tag rule and messages.
+    optional: bool = False,
+    batch: Batch | None = None,
+) -> Linked | None:
+    """The customer `data` names (keys tried in `order`, among leads or among
+    contacts and accounts) or, if none, a new one (through a listener: with its
+    defaults and tag rule). The one find-or-create: a deal's dealWith and
+    contacts, a ticket's customer.
 
     A `companyContact` of a contact is found or created too: a new contact joins
     it (as with add-contact); a contact that was found is not moved (a deal or a
     ticket is no place to change where somebody works), but the company is still
-    returned, for the caller to link to its record."""
-    kinds = (Kind.LEAD,) if lead else CUSTOMER_KINDS
-    match = find_by(w.keys, kinds, data, order)
+    returned, for the caller to link to its record.
+
+    `optional` (a ticket's customer): when nothing matches and nothing describes a
+    customer (no name, email or phone), None with a warning; with no name, the new
+    customer is named after its email or phone, with a warning."""
     kind = Kind.LEAD if lead else (Kind.ACCOUNT if data.wants_account else Kind.CONTACT)
+    locks = customer_locks(data, kind) if batch is None else ()
+    with writing(origin, batch, locks=locks, numbering=True) as b:
+        return _find_or_create(origin, b, data, kind, order, why, optional)
+
+
+def _find_or_create(
+    origin: Origin,
+    b: Batch,
+    data: CustomerInput,
+    kind: Kind,
+    order: tuple[str, ...],
+    why: str,
+    optional: bool,
+) -> Linked | None:
+    kinds = (Kind.LEAD,) if kind == Kind.LEAD else CUSTOMER_KINDS
+    match = find_by(b.keys, kinds, data, order)
     company = None
     if data.company is not None:
         if (match.kind if match else kind) == Kind.CONTACT:
-            company = company_find_or_create(w, data.company)
+            company = _company_find_or_create(origin, b, data.company)
         else:
-            w.warnings.warn(
+            b.warnings.warn(
                 join_path(data.path, "companyContact"),
                 "only a contact (type 0) belongs to a company; ignored",
             )
     if match is not None:
         found = Customer.objects.get(id=match.customer_id)
         return Linked(found, created=False, match=match, company=company)
-    customer = customer_create(w, data, kind, company=company.company if company else None, why=why)
+    if optional and not data.name:
+        if not (data.emails or data.phones):
+            b.warnings.warn(
+                data.path,
+                "no customer matches and none is described (name, email or phone); "
+                "the ticket has no customer",
+            )
+            return None
+        # A customer needs a name: it is named after what identifies it.
+        named = data.emails[0][1].value if data.emails else data.phones[0][1].value
+        data = replace(data, name=named)
+        b.warnings.warn(
+            join_path(data.path, "name"), f"no name given; the new customer is named {named!r}"
+        )
+    customer = _customer_insert(
+        origin, b, data, kind, company=company.company if company else None, why=why
+    )
     if company is not None:
-        w.history.add(
+        b.history.add(
             f"{customer.code} {customer.display_name} joined this company through "
-            f"{w.origin.describe()}.",
+            f"{origin.describe()}.",
             customer=company.company,
             mentions_customer=customer,
         )
     return Linked(customer, created=True, company=company)
 
 
-def customer_add_tags(w: Writer, customer_id: int, tags: list[str]) -> list[str]:
-    """Add `tags` to a customer (those it lacks); returns the ones added."""
-    customer = Customer.objects.select_for_update().get(id=customer_id)
+def customer_add_tags(
+    *, origin: Origin, customer_id: int, tags: Sequence[str], batch: Batch | None = None
+) -> list[str]:
+    """Add `tags` to a customer of the origin's org (those it lacks); returns the
+    ones added. (No history line of its own: the caller's line says why.)"""
+    with writing(origin, batch) as b:
+        return _add_tags(b, origin.org.id, customer_id, tags)
+
+
+def _add_tags(b: Batch, org_id: int, customer_id: int, tags: Sequence[str]) -> list[str]:
+    customer = Customer.objects.select_for_update().get(id=customer_id, org_id=org_id)
     have = {name_key(tag) for tag in customer.tags}
     added = [tag for tag in tags if name_key(tag) not in have]
     if added:
@@ -505,5 +606,5 @@ def customer_add_tags(w: Writer, customer_id: int, tags: list[str]) -> list[str]
         customer.tags = [*customer.tags, *added]
         customer.updated_at = timezone.now()
         customer.save(update_fields=["tags", "updated_at"])
-        _sync_keys(w, customer, old_keys)
+        _sync_keys(b, customer, old_keys)
     return added

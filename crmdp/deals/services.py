@@ -1,21 +1,27 @@
-"""add-deal (SPEC §5): find a deal by dealId, else by name; update it, or create it."""
+"""Deals (SPEC §5): add-deal's find-by-dealId-else-name, update or create; a deal's
+move to another stage. Services as in crmdp.customers.services: keyword-only, an
+explicit origin, their own transaction (or the listener's batch)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
+from crmdp.customers.locking import customer_locks, deal_lock
 from crmdp.customers.matching import LINKED_ORDER
+from crmdp.customers.models import Kind
 from crmdp.customers.services import Linked, customer_find_or_create
+from crmdp.customers.writing import Batch, writing
 from crmdp.deals.models import Deal
 from crmdp.deals.reading import DealInput
-from crmdp.history.services import Writer
+from crmdp.history.services import HistoryBuffer, Origin
 from crmdp.lib.issues import ActionFailed, Issue, Warnings, join_path
 from crmdp.lib.values import name_key
-from crmdp.orgs.models import CatalogKind, Series
+from crmdp.orgs.models import CatalogItem, CatalogKind, Series
 from crmdp.orgs.permits import Permit
 
 # -- writing --------------------------------------------------------------------------
@@ -27,6 +33,7 @@ class DealResult:
     deal: Deal
     matched_on: str | None
     customers: list[Linked]  # dealWith first (when given), then contacts
+    warnings: list[Issue] = field(default_factory=list)  # values that could not be used
 
 
 def deal_find(org_id: int, data: DealInput, warnings: Warnings) -> tuple[Deal | None, str | None]:
@@ -51,23 +58,75 @@ def deal_find(org_id: int, data: DealInput, warnings: Warnings) -> tuple[Deal | 
     return None, None
 
 
-def deal_save(w: Writer, data: DealInput) -> DealResult:
+def deal_upsert(*, origin: Origin, data: DealInput, batch: Batch | None = None) -> DealResult:
+    """add-deal (and the UI's New deal): the deal `data` names by dealId, else by
+    name (any case; the oldest), updated with what was given; else a new deal
+    (stage and dealWith required). Its dealWith and contacts are found or created
+    (crmdp.customers.services.customer_find_or_create) and linked, each link a
+    history line on both records."""
+    with writing(
+        origin, batch, locks=deal_locks(data) if batch is None else (), numbering=True
+    ) as b:
+        result = _deal_upsert(origin, b, data)
+    if batch is None:
+        result.warnings = list(b.warnings)
+    return result
+
+
+def deal_locks(data: DealInput) -> list[str]:
+    """The lock keys of what `data` may create or change: the deal's name, and its
+    customers' keys (crmdp.customers.locking)."""
+    locks = deal_lock(data.name_key())
+    for customer in [data.customer, *data.contacts]:
+        if customer is not None:
+            kind = Kind.LEAD if customer.lead else Kind.CONTACT
+            locks += customer_locks(customer.data, kind)
+    return locks
+
+
+def deal_set_stage(*, origin: Origin, deal: Deal, stage: CatalogItem) -> bool:
+    """Move a deal to another stage of its org (the deal board), with a history line
+    naming who did it. Returns whether anything changed (the stage it is in is no
+    change). Another org's deal or stage: ValueError."""
+    if deal.org_id != origin.org.id or stage.org_id != deal.org_id or stage.kind != "stage":
+        raise ValueError("not a stage of the deal's org")
+    with transaction.atomic():
+        # Locked: two people moving one deal at once each see the other's move.
+        current = (
+            Deal.objects.select_for_update(of=("self",))
+            .select_related("stage")
+            .get(id=deal.id, org_id=origin.org.id)
+        )
+        if current.stage_id == stage.id:
+            return False
+        old = current.stage.name if current.stage else "(none)"
+        current.stage = stage
+        current.updated_at = timezone.now()
+        current.save(update_fields=["stage", "updated_at"])
+        history = HistoryBuffer(origin)
+        history.add(f"Stage: {old} → {stage.name}, by {origin.describe()}.", deal=current)
+        history.flush()
+    deal.stage = stage
+    return True
+
+
+def _deal_upsert(origin: Origin, b: Batch, data: DealInput) -> DealResult:
     if data.stage_problem is not None:
         raise ActionFailed(data.stage_problem)
-    deal, matched_on = deal_find(w.org.id, data, w.warnings)
+    deal, matched_on = deal_find(origin.org.id, data, b.warnings)
     if deal is None:
-        return _deal_create(w, data)
-    field_names = {str(d.id): d.name for d in w.directory.custom_fields("deal").values()}
+        return _deal_create(origin, b, data)
+    field_names = {str(d.id): d.name for d in b.directory.custom_fields("deal").values()}
     changes = _deal_merge(deal, data, field_names)
-    linked = _link_customers(w, deal, data)
+    linked = _link_customers(origin, b, deal, data)
     deal.updated_at = timezone.now()
     deal.save()
     summary = "; ".join(changes) or "nothing changed"
-    w.history.add(f"Updated by {w.origin.describe()}, found by {matched_on}: {summary}.", deal=deal)
+    b.history.add(f"Updated by {origin.describe()}, found by {matched_on}: {summary}.", deal=deal)
     return DealResult("updated", deal, matched_on, linked)
 
 
-def _deal_create(w: Writer, data: DealInput) -> DealResult:
+def _deal_create(origin: Origin, b: Batch, data: DealInput) -> DealResult:
     missing = []
     if data.stage is None:
         missing.append(Issue(join_path(data.path, "stage"), "is required to create a deal"))
@@ -79,22 +138,22 @@ def _deal_create(w: Writer, data: DealInput) -> DealResult:
     permit = data.permit or Permit()
     now = timezone.now()
     deal = Deal.objects.create(
-        org=w.org,
-        number=w.numbers.take(Series.DEAL),
+        org=origin.org,
+        number=b.numbers.take(Series.DEAL),
         name=data.name,
         name_key=name_key(data.name),
         value=data.value,
-        currency=data.currency or w.directory.default(CatalogKind.CURRENCY),
+        currency=data.currency or b.directory.default(CatalogKind.CURRENCY),
         description=data.description or "",
         stage=data.stage,
         close_date=data.close_date,
         category=data.category,
         package=data.package,
-        owner=w.origin.actor,
+        owner=origin.actor,
         permit_status=permit.status,
         permit_group=permit.group,
         custom_fields=data.custom_fields,
-        created_by_listener=w.origin.listener,
+        created_by_listener=origin.listener,
         created_at=now,
         updated_at=now,
     )
@@ -104,8 +163,8 @@ def _deal_create(w: Writer, data: DealInput) -> DealResult:
         deal.owner_users.set(data.owner_users)
     if data.owner_groups:
         deal.owner_groups.set(data.owner_groups)
-    w.history.add(f"Created by {w.origin.describe()}.", deal=deal)
-    linked = _link_customers(w, deal, data)
+    b.history.add(f"Created by {origin.describe()}.", deal=deal)
+    linked = _link_customers(origin, b, deal, data)
     deal.save(update_fields=["customer"])
     return DealResult("created", deal, None, linked)
 
@@ -153,31 +212,33 @@ def _deal_merge(deal: Deal, data: DealInput, field_names: dict[str, str]) -> lis
     return changes
 
 
-def _link_customers(w: Writer, deal: Deal, data: DealInput) -> list[Linked]:
+def _link_customers(origin: Origin, b: Batch, deal: Deal, data: DealInput) -> list[Linked]:
     """dealWith becomes the deal's customer and each of contacts a related customer;
     each is found or created through this listener, and gets a history line."""
     linked: list[Linked] = []
     what = f"deal #{deal.number} “{deal.name}”"
     if data.customer is not None:
         found = customer_find_or_create(
-            w,
-            data.customer.data,
+            origin=origin,
+            batch=b,
+            data=data.customer.data,
             lead=data.customer.lead,
             order=LINKED_ORDER,
             # Not naming the deal: the new customer's viewers may not see it; the
             # next line, which names it, is shown only to those who may.
             why=" as a deal's customer",
         )
+        assert found is not None  # not optional: created when not found
         if deal.customer_id != found.customer.id:
             deal.customer = found.customer
-            w.history.add(
-                f"Became the customer of {what} through {w.origin.describe()}.",
+            b.history.add(
+                f"Became the customer of {what} through {origin.describe()}.",
                 customer=found.customer,
                 mentions_deal=deal,
             )
-            w.history.add(
+            b.history.add(
                 f"Customer set to {found.customer.code} {found.customer.display_name} by "
-                f"{w.origin.describe()}.",
+                f"{origin.describe()}.",
                 deal=deal,
                 mentions_customer=found.customer,
             )
@@ -185,23 +246,25 @@ def _link_customers(w: Writer, deal: Deal, data: DealInput) -> list[Linked]:
     existing = set(deal.contacts.values_list("id", flat=True))
     for contact in data.contacts:
         found = customer_find_or_create(
-            w,
-            contact.data,
+            origin=origin,
+            batch=b,
+            data=contact.data,
             lead=contact.lead,
             order=LINKED_ORDER,
             why=" as a deal's contact",
         )
+        assert found is not None
         if found.customer.id not in existing:
             existing.add(found.customer.id)
             deal.contacts.add(found.customer)
-            w.history.add(
-                f"Added to {what} through {w.origin.describe()}.",
+            b.history.add(
+                f"Added to {what} through {origin.describe()}.",
                 customer=found.customer,
                 mentions_deal=deal,
             )
-            w.history.add(
+            b.history.add(
                 f"Contact {found.customer.code} {found.customer.display_name} added by "
-                f"{w.origin.describe()}.",
+                f"{origin.describe()}.",
                 deal=deal,
                 mentions_customer=found.customer,
             )
@@ -214,14 +277,14 @@ def _link_customers(w: Writer, deal: Deal, data: DealInput) -> list[Linked]:
             continue
         existing.add(company.id)
         deal.contacts.add(company)
-        w.history.add(
-            f"Linked to {what} through {w.origin.describe()}, as the company of "
+        b.history.add(
+            f"Linked to {what} through {origin.describe()}, as the company of "
             f"{found.customer.code} {found.customer.display_name}.",
             customer=company,
             mentions_deal=deal,
         )
-        w.history.add(
-            f"Company {company.code} {company.display_name} linked by {w.origin.describe()}.",
+        b.history.add(
+            f"Company {company.code} {company.display_name} linked by {origin.describe()}.",
             deal=deal,
             mentions_customer=company,
         )

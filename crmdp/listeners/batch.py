@@ -22,17 +22,18 @@ from django.db import DatabaseError, OperationalError, transaction
 from crmdp.backends import rows
 from crmdp.backends.locks import writers_interleave
 from crmdp.backends.statements import ends_the_transaction, transient, writes_counted
-from crmdp.customers.locking import lock_identities
-from crmdp.customers.matching import KeyIndex
-from crmdp.customers.models import Space
+from crmdp.customers import writing
+from crmdp.customers.locking import customer_key, lock_identities
+from crmdp.customers.matching import KeyIndex, find_duplicate
 from crmdp.customers.numbering import NewCustomers
 from crmdp.history.models import HistoryEntry
-from crmdp.history.services import HistoryBuffer, Origin, Writer
+from crmdp.history.services import HistoryBuffer, Origin
 from crmdp.lib.issues import ActionFailed, Invalid, Issue, Warnings
-from crmdp.listeners.actions import Planned
+from crmdp.listeners.actions import Action, Planned
 from crmdp.listeners.actions.base import ODD_VALUE
 from crmdp.listeners.results import Outcome, action_result
 from crmdp.messaging.models import Message
+from crmdp.messaging.services import welcome_new_customers
 from crmdp.orgs.directory import OrgDirectory
 from crmdp.orgs.numbering import Numbers
 
@@ -64,20 +65,8 @@ def write(
         try:
             with transaction.atomic():
                 opened = opening()
-                lock_identities(origin.org.id, locks)
-                org_id = origin.org.id
-                batch = Batch(origin, directory, KeyIndex(org_id), Numbers(org_id), savepoints)
-                # Every customer key the actions carry, read in one query (after the
-                # locks, so no other writer can change them before we commit).
-                batch.keys.prefetch(key for lock in locks if (key := customer_key(lock)))
-                if batch.new_customers.takes_ids_in_blocks:
-                    expected = sum(action.new_customers_expected(batch.keys) for action in actions)
-                    batch.new_customers.reserve(expected)
-                if writers_interleave() and any(
-                    action.may_number(batch.keys) for action in actions
-                ):
-                    # Before any row lock an action takes (see crmdp.orgs.numbering).
-                    batch.numbers.lock()
+                batch = Batch(origin, directory, savepoints)
+                batch.prepare(actions, locks)
                 with writes_counted(batch.count_write):
                     results = [batch.execute(plan) for plan in planned]
                 batch.flush()
@@ -87,6 +76,11 @@ def write(
             # Rolled back whole; run again, each action in a savepoint of its own.
             assert not savepoints
             savepoints = True
+            log.info(
+                "request %s: an action failed after writing; running it again with a "
+                "savepoint per action",
+                origin.request_id,
+            )
         except OperationalError as exc:
             if not transient(exc) or attempt == _ATTEMPTS:
                 raise
@@ -115,13 +109,39 @@ class Batch:
 
     origin: Origin
     directory: OrgDirectory
-    keys: KeyIndex
-    numbers: Numbers
     savepoints: bool = False
+    keys: KeyIndex = field(init=False)
+    numbers: Numbers = field(init=False)
     new_customers: NewCustomers = field(default_factory=NewCustomers)
     history: list[HistoryEntry] = field(default_factory=list)
     outbox: list[Message] = field(default_factory=list)
     writes: int = 0  # statements other than SELECT run by the actions so far
+
+    def __post_init__(self) -> None:
+        self.keys = KeyIndex(self.origin.org.id)
+        self.numbers = Numbers(self.origin.org.id)
+
+    def prepare(self, actions: list[Action], locks: list[str]) -> None:
+        """Before the first action runs: the identity locks, every customer key the
+        actions carry (one query, after the locks, so no other writer can change them
+        before we commit) and, on PostgreSQL, ids for the customers the request is
+        expected to create (one query) and the org's number lock if an action may
+        number a record (before any row lock an action takes)."""
+        lock_identities(self.origin.org.id, locks)
+        self.keys.prefetch(key for lock in locks if (key := customer_key(lock)))
+        if not writers_interleave():
+            return  # SQLite: ids cost no query, and its one write lock orders writers
+        adding = [self._adds_new_customer(action) for action in actions]
+        if self.new_customers.takes_ids_in_blocks:
+            self.new_customers.reserve(sum(adding))
+        if any(action.may_number or adds for action, adds in zip(actions, adding, strict=True)):
+            self.numbers.lock()
+
+    def _adds_new_customer(self, action: Action) -> bool:
+        """Whether `action` is expected to create a customer: it adds one, and the
+        keys read so far find no duplicate of it."""
+        adds = action.adds_customer
+        return adds is not None and find_duplicate(self.keys, adds.kinds, adds.data) is None
 
     def count_write(self) -> None:
         self.writes += 1
@@ -133,8 +153,9 @@ class Batch:
             return action_result(
                 plan.index, plan.action_type, Outcome("error"), warnings, plan.failure.issues
             )
-        writer = Writer(
-            self.origin,
+        # What the action's services share with the other actions (the domain's
+        # side of this batch: crmdp.customers.writing).
+        shared = writing.Batch(
             self.directory,
             HistoryBuffer(self.origin),
             warnings,
@@ -143,6 +164,7 @@ class Batch:
             self.numbers,
             defer_new_customers=not plan.action.needs_customer_rows,
         )
+        outbox: list[Message] = []
         if plan.action.needs_customer_rows:
             self.new_customers.flush()  # so that it finds the customers created before it
         issues: list[Issue] = []
@@ -151,7 +173,11 @@ class Batch:
         writes_before = self.writes
         try:
             with transaction.atomic() if self.savepoints else contextlib.nullcontext():
-                outcome = plan.action.run(writer)
+                outcome = plan.action.run(self.origin, shared)
+                # The listener's welcome messages for every customer the action created.
+                welcome_new_customers(
+                    origin=self.origin, customers=shared.created, warnings=warnings, outbox=outbox
+                )
         except ActionFailed as failure:
             issues = failure.issues
         except Invalid as invalid:  # a service's validation error names its field too
@@ -172,9 +198,9 @@ class Batch:
             return action_result(plan.index, plan.action_type, Outcome("error"), warnings, issues)
         self.keys.action_done()
         self.numbers.action_done()
-        self.new_customers.add(writer.created)
-        self.history += writer.history.entries
-        self.outbox += writer.outbox
+        self.new_customers.add(shared.deferred)
+        self.history += shared.history.entries
+        self.outbox += outbox
         return action_result(plan.index, plan.action_type, outcome, warnings)
 
     def flush(self) -> None:
@@ -183,9 +209,3 @@ class Batch:
         self.numbers.save()
         rows.insert(self.history)
         rows.insert(self.outbox)
-
-
-def customer_key(lock: str) -> str | None:
-    """The CustomerKey behind a lock key (`c|email:a@b.c` → `email:a@b.c`), if any."""
-    space, _, key = lock.partition("|")
-    return key if space in (Space.CUSTOMERS, Space.LEADS) else None

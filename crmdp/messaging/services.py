@@ -4,6 +4,7 @@ transaction. Nothing here sends anything; the worker does (crmdp.messaging.worke
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,9 +17,10 @@ from django.utils import timezone
 from crmdp.backends import rows
 from crmdp.customers.keys import phone_key
 from crmdp.customers.models import Customer, Kind
-from crmdp.history.services import Writer
+from crmdp.customers.writing import Batch, writing
+from crmdp.history.services import Origin
 from crmdp.lib import outbound, templating
-from crmdp.lib.issues import Invalid, fail, join_path
+from crmdp.lib.issues import Invalid, Warnings, fail, join_path
 from crmdp.lib.values import Phone
 from crmdp.messaging.models import Channel, Message
 from crmdp.messaging.transports import SMS_TRANSPORTS
@@ -40,21 +42,52 @@ def template_context(customer: Customer, org: Org) -> dict[str, str]:
     }
 
 
-def queue_welcome_messages(w: Writer, customer: Customer, path: str) -> list[Message]:
-    """The listener's auto email and SMS for a customer it has just created:
-    an email when it has a (valid) email, an SMS when it has a readable phone and
-    the org can send SMS. Only the templates and their values are queued: the
-    worker renders them (an org's template never runs inside a request)."""
-    listener = w.origin.listener
+def welcome_new_customers(
+    *,
+    origin: Origin,
+    customers: Sequence[tuple[Customer, str]],
+    warnings: Warnings,
+    listener: Any = None,
+    outbox: list[Message] | None = None,
+) -> list[Message]:
+    """The welcome email and SMS of a listener (SPEC §2) for customers just created
+    (each with where its data was, for a warning's path): an email to each with a
+    (valid) email, an SMS to each with a readable phone when the org can send SMS.
+
+    `listener`: whose welcome (a crmdp.listeners.models.Listener; default the
+    origin's). Welcome messages are a listener's settings: with none, nothing is
+    queued. The listener calls this after each action with the customers the
+    action created; the UI with the listener a member chose.
+
+    Only the templates and their values are queued: the worker renders them (an
+    org's template never runs inside a request). The rows go into `outbox` (a
+    listener request's, inserted with its other rows), else are inserted now, in
+    the caller's transaction: a committed customer always gets its messages, a
+    rolled-back one never does (SPEC §6)."""
+    listener = listener if listener is not None else origin.listener
     if listener is None or not (listener.email_enabled or listener.sms_enabled):
         return []
-    context = template_context(customer, w.org)
+    queued: list[Message] = []
+    for customer, path in customers:
+        queued += _welcome(origin, listener, customer, path, warnings)
+    if outbox is not None:
+        outbox.extend(queued)
+    else:
+        rows.insert(queued)
+    return queued
+
+
+def _welcome(
+    origin: Origin, listener: Any, customer: Customer, path: str, warnings: Warnings
+) -> list[Message]:
+    org = origin.org
+    context = template_context(customer, org)
     queued: list[Message] = []
 
     def welcome(channel: str, to: str, template: dict[str, Any], **more: Any) -> Message:
         return rows.build(
             Message,
-            org=w.org,
+            org=org,
             customer=customer,
             channel=channel,
             to=to,
@@ -62,7 +95,7 @@ def queue_welcome_messages(w: Writer, customer: Customer, path: str) -> list[Mes
             template={**template, "values": context},
             reason="welcome",
             listener=listener,
-            request_id=w.origin.request_id,
+            request_id=origin.request_id,
             **more,
         )
 
@@ -75,11 +108,11 @@ def queue_welcome_messages(w: Writer, customer: Customer, path: str) -> list[Mes
             )
         )
     if listener.sms_enabled and context["phone"]:
-        trial = sms_allowance_take(w.org, 1)
+        trial = sms_allowance_take(org, 1)
         if trial is None:
-            w.warnings.warn(
+            warnings.warn(
                 join_path(path, "phones"),
-                f"the welcome SMS was not queued: {sms_refusal(w.org, 1)}",
+                f"the welcome SMS was not queued: {sms_refusal(org, 1)}",
             )
         else:
             queued.append(
@@ -87,8 +120,6 @@ def queue_welcome_messages(w: Writer, customer: Customer, path: str) -> list[Mes
                     Channel.SMS, context["phone"], {"body": listener.sms_text}, uses_trial=trial
                 )
             )
-    # Inserted with the request's other rows, when its actions are done.
-    w.outbox.extend(queued)
     return queued
 
 
@@ -107,37 +138,52 @@ def render_message(message: Message) -> None:
 
 
 def sms_queue(
-    w: Writer,
+    *,
+    origin: Origin,
     content: str,
-    phones: list[Phone],
-    path: str,
+    phones: Sequence[Phone],
+    path: str = "phones",
     named: dict[str, int] | None = None,
+    batch: Batch | None = None,
 ) -> list[Message]:
-    """send-sms: one message per distinct number (compared in E.164). `named` maps
-    the numbers of the customer the action named by customerId to that customer;
-    any other number is shown on the timeline of the customer that has it."""
+    """send-sms (and an SMS written by hand): one message per distinct number
+    (compared in E.164), each a history line on the customer with that number.
+    `named` maps the numbers of the customer the action named by customerId to
+    that customer. When the org cannot send that many, ActionFailed naming `path`."""
+    with writing(origin, batch) as b:
+        return _sms_queue(origin, b, content, phones, path, named)
+
+
+def _sms_queue(
+    origin: Origin,
+    b: Batch,
+    content: str,
+    phones: Sequence[Phone],
+    path: str,
+    named: dict[str, int] | None,
+) -> list[Message]:
     numbers = list(dict.fromkeys(phone.e164 for phone in phones if phone.e164))
-    trial = sms_allowance_take(w.org, len(numbers))
+    trial = sms_allowance_take(origin.org, len(numbers))
     if trial is None:
         # ActionFailed, not Invalid: this action fails (status error), the request goes on.
-        raise fail(path, sms_refusal(w.org, len(numbers)))
-    customers = {**_customers_by_phone(w, numbers), **(named or {})}
+        raise fail(path, sms_refusal(origin.org, len(numbers)))
+    customers = {**_customers_by_phone(b, numbers), **(named or {})}
     now = timezone.now()
     # The message shows on the timeline of the customer with that number (SPEC §5:
     # every action writes history on the records it touches).
     for number, customer_id in customers.items():
-        w.history.add(f"SMS to {number} queued by {w.origin.describe()}.", customer_id=customer_id)
+        b.history.add(f"SMS to {number} queued by {origin.describe()}.", customer_id=customer_id)
     return Message.objects.bulk_create(
         Message(
-            org=w.org,
+            org=origin.org,
             channel=Channel.SMS,
             customer_id=customers.get(number),
             to=number,
             body=content,
             reason="send-sms",
             uses_trial=trial,
-            listener=w.origin.listener,
-            request_id=w.origin.request_id,
+            listener=origin.listener,
+            request_id=origin.request_id,
             created_at=now,
             next_attempt_at=now,
         )
@@ -145,23 +191,23 @@ def sms_queue(
     )
 
 
-def sendable_phones(w: Writer, customer_id: int, path: str) -> list[Phone]:
+def sendable_phones(*, org_id: int, customer_id: int, path: str, warnings: Warnings) -> list[Phone]:
     """A customer's phones an SMS may go to: those stored as valid numbers (with
     their E.164 form). Each other one is named in a warning (SPEC §4)."""
-    customer = Customer.objects.only("phones").get(id=customer_id)
+    customer = Customer.objects.only("phones").get(id=customer_id, org_id=org_id)
     sendable = []
     for entry in customer.phones:
         if entry.get("e164"):
             sendable.append(Phone(entry["value"], entry["e164"]))
         else:
-            w.warnings.warn(path, f"the customer's phone {entry['value']!r} is not valid; not sent")
+            warnings.warn(path, f"the customer's phone {entry['value']!r} is not valid; not sent")
     return sendable
 
 
-def _customers_by_phone(w: Writer, numbers: list[str]) -> dict[str, int]:
+def _customers_by_phone(b: Batch, numbers: list[str]) -> dict[str, int]:
     """The oldest customer with each number, so the SMS shows on its timeline."""
     keys = {phone_key(Phone(number, number)): number for number in numbers}
-    found = w.keys.customers(keys, [kind.value for kind in Kind])
+    found = b.keys.customers(keys, [kind.value for kind in Kind])
     return {keys[key]: rows[0][0] for key, rows in found.items()}
 
 

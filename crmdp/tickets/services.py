@@ -1,22 +1,26 @@
-"""add-ticket (SPEC §5)."""
+"""Tickets (SPEC §5): add-ticket (and the UI's New ticket), and a ticket's status,
+group and assignee. Services as in crmdp.customers.services."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from crmdp.customers.matching import CUSTOMER_KINDS, TICKET_ORDER, find_by
-from crmdp.customers.models import Customer, Kind
+from crmdp.customers.locking import customer_locks
+from crmdp.customers.matching import TICKET_ORDER
+from crmdp.customers.models import Kind
 from crmdp.customers.reading import CustomerInput
-from crmdp.customers.services import Linked, customer_create
+from crmdp.customers.services import Linked, customer_find_or_create
+from crmdp.customers.writing import Batch, writing
 from crmdp.deals.models import Deal
-from crmdp.history.services import HistoryBuffer, Origin, Writer
-from crmdp.lib.issues import join_path
-from crmdp.orgs.models import CatalogItem, Series, UserGroup
+from crmdp.history.services import HistoryBuffer, Origin
+from crmdp.lib.issues import Issue, join_path
+from crmdp.orgs.models import CatalogItem, Series, User, UserGroup
 from crmdp.tickets.models import Ticket, TicketStatus
 
 TITLE_LENGTH = 80
@@ -43,6 +47,7 @@ class TicketResult:
     ticket: Ticket
     customer: Linked | None
     deal: Deal | None
+    warnings: list[Issue] = field(default_factory=list)  # values that could not be used
 
 
 def default_title(body: str) -> str:
@@ -54,85 +59,80 @@ def default_title(body: str) -> str:
     return cut + "…"
 
 
-def ticket_add(w: Writer, data: TicketInput) -> TicketResult:
-    linked = _ticket_customer(w, data)
+def ticket_add(*, origin: Origin, data: TicketInput, batch: Batch | None = None) -> TicketResult:
+    """A new ticket, its customer found (customerId → contactId → passport → email →
+    phone; a known customer: `CustomerInput(path="", code=customer.code)`) or
+    created from what describes it, or none; its deal by dealId, if given."""
+    kind = Kind.LEAD if data.lead else Kind.CONTACT
+    locks = customer_locks(data.customer, kind) if batch is None else ()
+    with writing(origin, batch, locks=locks, numbering=True) as b:
+        result = _ticket_add(origin, b, data)
+    if batch is None:
+        result.warnings = list(b.warnings)
+    return result
+
+
+def _ticket_add(origin: Origin, b: Batch, data: TicketInput) -> TicketResult:
+    linked = customer_find_or_create(
+        origin=origin,
+        data=data.customer,
+        lead=data.lead,
+        order=TICKET_ORDER,
+        why=" for a ticket",
+        optional=True,
+        batch=b,
+    )
     deal = None
     if data.deal_id is not None:
-        deal = Deal.objects.filter(org=w.org, number=data.deal_id).first()
+        deal = Deal.objects.filter(org=origin.org, number=data.deal_id).first()
         if deal is None:
-            w.warnings.warn(join_path(data.path, "dealId"), f"no deal {data.deal_id}; not linked")
+            b.warnings.warn(join_path(data.path, "dealId"), f"no deal {data.deal_id}; not linked")
     title = data.title
     if title and len(title) > _TITLE_MAX:
         message = f"longer than {_TITLE_MAX} characters; the start of the body is used"
-        w.warnings.warn(join_path(data.path, "title"), message)
+        b.warnings.warn(join_path(data.path, "title"), message)
         title = None
     now = timezone.now()
     sla = data.sla
     ticket = Ticket.objects.create(
-        org=w.org,
-        number=w.numbers.take(Series.TICKET),
+        org=origin.org,
+        number=b.numbers.take(Series.TICKET),
         title=title or default_title(data.body),
         body=data.body,
         customer=linked.customer if linked else None,
         deal=deal,
         group=data.group,
         sla=sla,
-        first_response_due=_due(now, sla.first_response_minutes if sla else None),
-        resolution_due=_due(now, sla.resolution_minutes if sla else None),
+        first_response_due=due_after(now, sla.first_response_minutes if sla else None),
+        resolution_due=due_after(now, sla.resolution_minutes if sla else None),
         channel=data.channel,
         tags=data.tags,
         custom_fields=data.custom_fields,
-        owner=w.origin.actor,
-        created_by_listener=w.origin.listener,
+        owner=origin.actor,
+        created_by_listener=origin.listener,
         created_at=now,
     )
-    w.history.add(
-        f"Created by {w.origin.describe()} with status {TicketStatus(ticket.status).label}.",
+    b.history.add(
+        f"Created by {origin.describe()} with status {TicketStatus(ticket.status).label}.",
         ticket=ticket,
     )
     if deal is not None:
         # Shown with the ticket's customer: whoever may not see it, may not see this.
-        w.history.add(
-            f"Ticket {ticket.code} “{ticket.title}” opened through {w.origin.describe()}.",
+        b.history.add(
+            f"Ticket {ticket.code} “{ticket.title}” opened through {origin.describe()}.",
             deal=deal,
             mentions_customer=linked.customer if linked else None,
         )
     if linked is not None:
-        w.history.add(
-            f"Ticket {ticket.code} “{ticket.title}” opened through {w.origin.describe()}.",
+        b.history.add(
+            f"Ticket {ticket.code} “{ticket.title}” opened through {origin.describe()}.",
             customer=linked.customer,
         )
     return TicketResult(ticket, linked, deal)
 
 
-def _due(start: datetime, minutes: int | None) -> datetime | None:
+def due_after(start: datetime, minutes: int | None) -> datetime | None:
     return start + timedelta(minutes=minutes) if minutes else None
-
-
-def _ticket_customer(w: Writer, data: TicketInput) -> Linked | None:
-    """customerId → contactId → passport → email → phone; else, when a name, email
-    or phone is given, a new customer through this listener; else none."""
-    who = data.customer
-    kinds = (Kind.LEAD,) if data.lead else CUSTOMER_KINDS
-    match = find_by(w.keys, kinds, who, TICKET_ORDER)
-    if match is not None:
-        return Linked(Customer.objects.get(id=match.customer_id), created=False, match=match)
-    if not (who.name or who.emails or who.phones):
-        w.warnings.warn(
-            data.path,
-            "no customer matches and none is described (name, email or phone); "
-            "the ticket has no customer",
-        )
-        return None
-    if not who.name:
-        # A customer needs a name: it is named after what identifies it.
-        named = who.emails[0][1].value if who.emails else who.phones[0][1].value
-        who = replace(who, name=named)
-        w.warnings.warn(
-            join_path(data.path, "name"), f"no name given; the new customer is named {named!r}"
-        )
-    kind = Kind.LEAD if data.lead else (Kind.ACCOUNT if who.wants_account else Kind.CONTACT)
-    return Linked(customer_create(w, who, kind, why=" for a ticket"), created=True)
 
 
 def ticket_set_status(*, ticket: Ticket, status: str, origin: Origin) -> bool:
@@ -151,4 +151,49 @@ def ticket_set_status(*, ticket: Ticket, status: str, origin: Origin) -> bool:
         history.add(f"Status: {old.label} → {new.label}, by {origin.describe()}.", ticket=current)
         history.flush()
     ticket.status = new
+    return True
+
+
+def ticket_set_group(*, origin: Origin, ticket: Ticket, group: UserGroup | None) -> bool:
+    """Give a ticket to a group of its org (or to none), with a history line naming
+    who did it. Returns whether anything changed; another org's group: ValueError."""
+    if group is not None and group.org_id != origin.org.id:
+        raise ValueError("not a group of the ticket's org")
+    return _ticket_change(origin, ticket, "group", "Group", group, lambda g: g.name)
+
+
+def ticket_set_assignee(*, origin: Origin, ticket: Ticket, assignee: User | None) -> bool:
+    """Give a ticket to a member of its org (or to nobody), with a history line
+    naming who did it. Returns whether anything changed; a non-member: ValueError."""
+    if assignee is not None and not assignee.memberships.filter(org_id=origin.org.id).exists():
+        raise ValueError("not a member of the ticket's org")
+    return _ticket_change(origin, ticket, "assignee", "Assignee", assignee, lambda u: u.email)
+
+
+def _ticket_change(
+    origin: Origin,
+    ticket: Ticket,
+    attribute: str,
+    label: str,
+    value: Any,
+    shown: Callable[[Any], str],
+) -> bool:
+    with transaction.atomic():
+        # Locked: two people changing one ticket at once each see the other's change.
+        current = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related(attribute)
+            .get(id=ticket.id, org_id=origin.org.id)
+        )
+        old = getattr(current, attribute)
+        if old == value:
+            return False
+        setattr(current, attribute, value)
+        current.save(update_fields=[attribute])
+        history = HistoryBuffer(origin)
+        before = shown(old) if old is not None else "(none)"
+        after = shown(value) if value is not None else "(none)"
+        history.add(f"{label}: {before} → {after}, by {origin.describe()}.", ticket=current)
+        history.flush()
+    setattr(ticket, attribute, value)
     return True

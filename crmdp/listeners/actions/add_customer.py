@@ -5,12 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from crmdp.customers.matching import KeyIndex, find_duplicate
-from crmdp.customers.services import customer_add, space_kinds
-from crmdp.history.services import Writer
+from crmdp.customers.services import customer_create, space_kinds
+from crmdp.customers.writing import Batch
+from crmdp.history.services import Origin
 from crmdp.lib.issues import Warnings, join_path
 from crmdp.listeners import schemas
-from crmdp.listeners.actions.base import CustomerAction, customer_outcome, warn_other_space
+from crmdp.listeners.actions.base import (
+    CustomerAction,
+    NewCustomer,
+    customer_outcome,
+    warn_other_space,
+)
 from crmdp.listeners.results import Outcome
 from crmdp.orgs.directory import OrgDirectory
 
@@ -30,19 +35,16 @@ class _AddAction(CustomerAction):
             )
             data.code = None
         warn_other_space(payload, action, self.lead, self.path, warnings)
-
-    @property
-    def needs_customer_rows(self) -> bool:
         # A duplicate is found through the key index alone; but a company is found
         # by its row, and named users are linked to the new row through the ORM.
-        permit = self.data.permit
-        return self.data.company is not None or bool(permit and permit.users)
+        permit = data.permit
+        self.needs_customer_rows = data.company is not None or bool(permit and permit.users)
+        self.adds_customer = NewCustomer(space_kinds(self.kind), data)
 
-    def new_customers_expected(self, keys: KeyIndex) -> int:
-        return 0 if find_duplicate(keys, space_kinds(self.kind), self.data) else 1
-
-    def run(self, w: Writer) -> Outcome:
-        return customer_outcome(customer_add(w, self.data, self.kind))
+    def run(self, origin: Origin, batch: Batch) -> Outcome:
+        return customer_outcome(
+            customer_create(origin=origin, data=self.data, kind=self.kind, batch=batch)
+        )
 
 
 class AddContact(_AddAction):

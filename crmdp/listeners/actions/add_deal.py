@@ -4,43 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from crmdp.customers.matching import KeyIndex
-from crmdp.customers.models import Space
+from crmdp.customers.writing import Batch
 from crmdp.deals.reading import read_deal
-from crmdp.deals.services import deal_save
-from crmdp.history.services import Writer
+from crmdp.deals.services import deal_locks, deal_upsert
+from crmdp.history.services import Origin
 from crmdp.lib.issues import Warnings
 from crmdp.listeners import schemas
-from crmdp.listeners.actions.base import (
-    DEAL_SPACE,
-    Action,
-    company_lock_keys,
-    customer_related,
-    scoped,
-)
+from crmdp.listeners.actions.base import Action, customer_related
 from crmdp.listeners.results import Outcome, RecordRef, customer_ref
 from crmdp.orgs.directory import OrgDirectory
 
 
 class AddDeal(Action):
     schema = schemas.AddDeal
+    may_number = True  # a new deal gets its dealId
 
     def read(self, payload: Any, directory: OrgDirectory, warnings: Warnings) -> None:
         self.data = read_deal(payload, directory, self.path, warnings)
 
-    def may_number(self, keys: KeyIndex) -> bool:
-        return True
-
     def lock_keys(self) -> list[str]:
-        keys = [f"{DEAL_SPACE}|name:{self.data.name_key()}"] if self.data.name_key() else []
-        for customer in filter(None, [self.data.customer, *self.data.contacts]):
-            space = Space.LEADS if customer.lead else Space.CUSTOMERS
-            keys += scoped(space, customer.data.identity_keys())
-            keys += company_lock_keys(customer.data.company)
-        return keys
+        return deal_locks(self.data)
 
-    def run(self, w: Writer) -> Outcome:
-        result = deal_save(w, self.data)
+    def run(self, origin: Origin, batch: Batch) -> Outcome:
+        result = deal_upsert(origin=origin, data=self.data, batch=batch)
         related = [customer_related(linked) for linked in result.customers]
         shown = {ref.id for ref in related}
         for linked in result.customers:  # companies (companyContact), each listed once

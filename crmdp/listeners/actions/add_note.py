@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from crmdp.customers.reading import lead_meant, read_lookup
-from crmdp.history.services import Writer
+from crmdp.customers.writing import Batch
+from crmdp.history.services import Origin
 from crmdp.lib.issues import Warnings, fail, join_path
 from crmdp.listeners import schemas
 from crmdp.listeners.actions.base import Action, catalog_entry
@@ -96,11 +97,13 @@ class AddNote(Action):
                 "a note on a customer needs its customerId, contactId, passport, email or phone",
             )
 
-    def run(self, w: Writer) -> Outcome:
+    def run(self, origin: Origin, batch: Batch) -> Outcome:
         if self.model == "deal":
-            result = note_on_deal(w, self.deal, self.note)
+            result = note_on_deal(origin=origin, target=self.deal, note=self.note, batch=batch)
         else:
-            result = note_on_customer(w, self.who, self.lead, self.note)
+            result = note_on_customer(
+                origin=origin, who=self.who, lead=self.lead, note=self.note, batch=batch
+            )
         if result.note is None:
             return Outcome("not_found")
         if result.customer is not None:

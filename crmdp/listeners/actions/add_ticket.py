@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from crmdp.customers.matching import KeyIndex
-from crmdp.customers.models import Space
+from crmdp.customers.locking import customer_locks
+from crmdp.customers.models import Kind
 from crmdp.customers.reading import lead_meant, read_lookup
-from crmdp.history.services import Writer
+from crmdp.customers.writing import Batch
+from crmdp.history.services import Origin
 from crmdp.lib.issues import Warnings, join_path
 from crmdp.listeners import schemas
-from crmdp.listeners.actions.base import Action, catalog_entry, customer_related, scoped
+from crmdp.listeners.actions.base import Action, catalog_entry, customer_related
 from crmdp.listeners.results import Outcome, RecordRef
 from crmdp.orgs.custom_fields import read_custom_fields
 from crmdp.orgs.directory import OrgDirectory
@@ -29,6 +30,7 @@ def _deal_id(value: str | None, path: str, warnings: Warnings) -> int | None:
 
 class AddTicket(Action):
     schema = schemas.AddTicket
+    may_number = True  # every ticket gets its code
 
     def read(self, payload: Any, directory: OrgDirectory, warnings: Warnings) -> None:
         path = self.path
@@ -78,14 +80,10 @@ class AddTicket(Action):
         )
 
     def lock_keys(self) -> list[str]:
-        space = Space.LEADS if self.data.lead else Space.CUSTOMERS
-        return scoped(space, self.data.customer.identity_keys())
+        return customer_locks(self.data.customer, Kind.LEAD if self.data.lead else Kind.CONTACT)
 
-    def may_number(self, keys: KeyIndex) -> bool:
-        return True
-
-    def run(self, w: Writer) -> Outcome:
-        result = ticket_add(w, self.data)
+    def run(self, origin: Origin, batch: Batch) -> Outcome:
+        result = ticket_add(origin=origin, data=self.data, batch=batch)
         related = [customer_related(result.customer)] if result.customer else []
         if result.deal is not None:
             related.append(RecordRef("deal", result.deal.number, status="linked"))

@@ -10,23 +10,32 @@ the transaction, after the identity-key locks of the whole request are taken.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from crmdp.customers.matching import KeyIndex
-from crmdp.customers.models import Kind, Space, space_of
+from crmdp.customers.locking import customer_locks
+from crmdp.customers.models import Kind
 from crmdp.customers.reading import CustomerInput, kind_for, read_company, read_customer
 from crmdp.customers.services import Linked
-from crmdp.history.services import Writer
+from crmdp.customers.writing import Batch
+from crmdp.history.services import Origin
 from crmdp.lib.issues import Warnings, join_path
 from crmdp.listeners import schemas
 from crmdp.listeners.results import Outcome, RecordRef, customer_ref
 from crmdp.orgs.directory import OrgDirectory
 from crmdp.orgs.models import CatalogItem, CatalogKind
 
-DEAL_SPACE = "d"  # deals are found by name; their lock keys live apart from customers'
 # Errors an odd value can raise deep in a library (decimal's Overflow, datetime's
 # OverflowError and ValueError): they fail one action, never the request.
 ODD_VALUE = (ArithmeticError, ValueError)
+
+
+@dataclass(frozen=True)
+class NewCustomer:
+    """A customer an action creates unless one among `kinds` has its keys."""
+
+    kinds: tuple[Kind, ...]
+    data: CustomerInput
 
 
 class Action(ABC):
@@ -45,39 +54,27 @@ class Action(ABC):
         """The `space|key` identity keys whose records this action may create or change."""
         return []
 
-    @property
-    def needs_customer_rows(self) -> bool:
-        """Whether running needs customer rows in the database: it reads them, or
-        links to them through the ORM. The customers created before it are inserted
-        first, and those it creates are inserted at once (see
-        crmdp.customers.numbering)."""
-        return True
+    # What the batch engine (crmdp/listeners/batch.py) needs to know of an action
+    # before the request's actions run, so that it can take ids and locks for all of
+    # them in one query each: plain facts, set while reading; the batch decides.
 
-    def new_customers_expected(self, keys: KeyIndex) -> int:
-        """How many customers running is likely to create, judged from the keys
-        read before the actions run: ids for them are taken in one query."""
-        return 0
-
-    def may_number(self, keys: KeyIndex) -> bool:
-        """Whether running may give a new record its code (a customer, deal or
-        ticket), judged as `new_customers_expected`: such a request takes the org's
-        number lock before its actions run (see crmdp.orgs.numbering)."""
-        return self.new_customers_expected(keys) > 0
+    # Whether running reads customer rows from the database, or links to them through
+    # the ORM. The batch inserts a request's new customers together at the end; before
+    # such an action it inserts those created so far, and the action inserts its own
+    # at once (see crmdp.customers.numbering).
+    needs_customer_rows: bool = True
+    # The customer running creates unless its keys find one (add-contact, add-lead).
+    # On PostgreSQL the batch takes ids for all the customers a request is expected to
+    # create in one query, and the org's number lock (they get codes).
+    adds_customer: NewCustomer | None = None
+    # Whether running may give a record its code whatever `adds_customer` says (a
+    # deal, a ticket, a company that may be new). On PostgreSQL the batch then takes
+    # the org's number lock before any row lock of the actions, so that two requests
+    # never wait for each other in a cycle (see crmdp.orgs.numbering).
+    may_number: bool = False
 
     @abstractmethod
-    def run(self, w: Writer) -> Outcome: ...
-
-
-def scoped(space: str, keys: list[str]) -> list[str]:
-    return [f"{space}|{key}" for key in keys]
-
-
-def company_lock_keys(company: CustomerInput | None) -> list[str]:
-    if company is None:
-        return []
-    return scoped(
-        Space.CUSTOMERS, company.name_keys() + company.email_keys() + company.phone_keys()
-    )
+    def run(self, origin: Origin, batch: Batch) -> Outcome: ...
 
 
 def customer_outcome(result: Any) -> Outcome:
@@ -127,8 +124,7 @@ class CustomerAction(Action):
         return kind_for("lead" if self.lead else "contact", self.data.wants_account)
 
     def lock_keys(self) -> list[str]:
-        own = scoped(space_of(self.kind), self.data.identity_keys())
-        return own + company_lock_keys(self.data.company)
+        return customer_locks(self.data, self.kind)
 
 
 def warn_other_space(payload: Any, action: str, lead: bool, path: str, warnings: Warnings) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from crmdp.customers.matching import customer_by_code
-from crmdp.history.services import Writer
+from crmdp.customers.writing import Batch
+from crmdp.history.services import Origin
 from crmdp.lib.issues import Warnings, fail, join_path
 from crmdp.lib.values import read_phone
 from crmdp.listeners import schemas
@@ -37,27 +38,39 @@ class SendSms(Action):
         if not self.phones and not self.code:
             raise fail(join_path(self.path, "phones"), "no readable phone number to send to")
 
-    def run(self, w: Writer) -> Outcome:
+    def run(self, origin: Origin, batch: Batch) -> Outcome:
         phones, named = list(self.phones), {}
         if self.code:
             where = join_path(self.path, "customerId")
-            customer = customer_by_code(w.org.id, self.code)
+            customer = customer_by_code(origin.org.id, self.code)
             if customer is None and not phones:
-                w.warnings.warn(where, f"no customer has the code {self.code.strip().upper()}")
+                batch.warnings.warn(where, f"no customer has the code {self.code.strip().upper()}")
                 return Outcome("not_found")
             if customer is None:
-                w.warnings.warn(
+                batch.warnings.warn(
                     where,
                     f"no customer has the code {self.code.strip().upper()}; "
                     "sent to the phones given only",
                 )
             else:
-                theirs = sendable_phones(w, customer[0], where)
+                theirs = sendable_phones(
+                    org_id=origin.org.id,
+                    customer_id=customer[0],
+                    path=where,
+                    warnings=batch.warnings,
+                )
                 named = {phone.e164: customer[0] for phone in theirs if phone.e164}
                 phones += theirs
         if not phones:
             raise fail(join_path(self.path, "phones"), "no valid phone number to send to")
-        messages = sms_queue(w, self.content, phones, join_path(self.path, "phones"), named)
+        messages = sms_queue(
+            origin=origin,
+            content=self.content,
+            phones=phones,
+            path=join_path(self.path, "phones"),
+            named=named,
+            batch=batch,
+        )
         return Outcome(
             "queued",
             related=[RecordRef("message", m.id, status="queued") for m in messages],

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from crmdp.customers.matching import KeyIndex, parse_code
-from crmdp.customers.models import Kind, kind_of_code, space_of
+from crmdp.customers.locking import code_lock
+from crmdp.customers.models import Kind, kind_of_code
 from crmdp.customers.reading import settle_code
 from crmdp.customers.services import customer_update
-from crmdp.history.services import Writer
+from crmdp.customers.writing import Batch
+from crmdp.history.services import Origin
 from crmdp.lib.issues import Warnings, fail, join_path
 from crmdp.listeners import schemas
 from crmdp.listeners.actions.base import CustomerAction, customer_outcome, warn_other_space
@@ -52,17 +53,19 @@ class _UpdateAction(CustomerAction):
         return "lead" if named == Kind.LEAD else "contact"
 
     def lock_keys(self) -> list[str]:
-        # Also the record named by customerId: requests updating the same records by
-        # code then queue in one (sorted) order instead of taking the row locks in
-        # opposite orders and deadlocking (which PostgreSQL ends after a second).
-        parsed = parse_code(self.data.code) if self.data.code else None
-        by_code = [f"{space_of(parsed[0])}|customer:{parsed[1]}"] if parsed else []
-        return super().lock_keys() + by_code
+        # Also the record named by customerId (see code_lock).
+        return super().lock_keys() + code_lock(self.data.code)
 
-    def run(self, w: Writer) -> Outcome:
+    def run(self, origin: Origin, batch: Batch) -> Outcome:
         # The code's kind, else "type" (0 contact, 1 account), else a lead.
         return customer_outcome(
-            customer_update(w, self.data, (self.kind,), relink_company=not self.lead)
+            customer_update(
+                origin=origin,
+                data=self.data,
+                kinds=(self.kind,),
+                relink_company=not self.lead,
+                batch=batch,
+            )
         )
 
 
@@ -70,8 +73,9 @@ class UpdateContact(_UpdateAction):
     schema = schemas.UpdateContact
     record_type = "contact"
 
-    def may_number(self, keys: KeyIndex) -> bool:
-        return self.data.company is not None  # a company it names may be new
+    def read(self, payload: Any, directory: OrgDirectory, warnings: Warnings) -> None:
+        super().read(payload, directory, warnings)
+        self.may_number = self.data.company is not None  # a company it names may be new
 
 
 class UpdateLead(_UpdateAction):

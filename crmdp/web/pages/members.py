@@ -106,8 +106,8 @@ def group_rename_page(request: HttpRequest, membership: Membership, group_id: in
             org=membership.org, group_id=group_id, name=request.POST.get("name", "")
         )
     except Invalid as problem:
-        if problem.field == "group":
-            return redirect("web:users")  # not this org's: nothing to say about it
+        if problem.field == "group":  # not this org's: as missing as a group never made
+            return settings_not_found(request, membership, "group")
         messages.error(request, f"Not renamed: {problem.message}.")
     else:
         messages.success(request, f"Group renamed to “{group.name}”.")
