@@ -3,6 +3,10 @@ UI and the CLI call. Each public one is keyword-only, takes values already read
 (crmdp.customers.reading) and who writes (`origin`), and owns its transaction
 and history lines: without a `batch` it is one transaction of its own, with the
 listener's batch it runs inside that (crmdp.customers.writing).
+
+Over 400 lines on purpose: create, update and find-or-create share the insert,
+the merge of given values and the key bookkeeping, which stay private to them.
+(The edit page's replace-everything write is crmdp.customers.editing.)
 """
 
 from __future__ import annotations
@@ -11,12 +15,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from crmdp.backends import rows
 from crmdp.customers import keys as keymod
-from crmdp.customers.locking import code_lock, customer_locks, lock_identities
+from crmdp.customers.locking import code_lock, customer_locks
 from crmdp.customers.matching import (
     CUSTOMER_KINDS,
     Match,
@@ -26,15 +29,14 @@ from crmdp.customers.matching import (
     find_duplicate,
     find_for_update,
 )
-from crmdp.customers.models import SERIES, Customer, CustomerKey, Kind
+from crmdp.customers.models import SERIES, Customer, Kind
 from crmdp.customers.reading import CustomerInput
 from crmdp.customers.writing import Batch, writing
-from crmdp.history.services import HistoryBuffer, Origin
+from crmdp.history.services import Origin
 from crmdp.lib.issues import ActionFailed, Issue, join_path
 from crmdp.lib.values import Email, Phone, name_key
 from crmdp.orgs.models import User
 from crmdp.orgs.permits import Permit
-from crmdp.orgs.selectors import record_type_fields
 
 
 @dataclass
@@ -606,124 +608,3 @@ def _add_tags(b: Batch, org_id: int, customer_id: int, tags: Sequence[str]) -> l
         customer.save(update_fields=["tags", "updated_at"])
         _sync_keys(b, customer, old_keys)
     return added
-
-
-# -- the edit page: every value replaced by the form's -------------------------------
-
-
-def customer_edit(
-    *,
-    origin: Origin,
-    customer: Customer,
-    data: CustomerInput,
-    owner: User | None,
-    permit: Permit | None,
-    company: Customer | None,
-) -> list[str]:
-    """Save the edit form of a customer: every value shown is replaced by what the
-    form holds (a removed phone is gone), with one history line listing the changes
-    and naming the member. `owner` and `permit` None: left as they are (the member
-    may not change who sees the record). Returns the changes in words. (The edit
-    page's rule, unlike update-contact's, where lists only grow.)"""
-    with transaction.atomic():
-        lock_identities(origin.org.id, customer_locks(data, customer.kind))
-        current = Customer.objects.select_for_update(of=("self",), no_key=True).get(
-            id=customer.id, org_id=origin.org.id
-        )
-        changes: list[str] = []
-
-        def put(attribute: str, label: str, value: Any) -> None:
-            old = getattr(current, attribute)
-            if old != value:
-                setattr(current, attribute, value)
-                changes.append(f"{label}: {_edit_shown(old)} → {_edit_shown(value)}")
-
-        put("name", "name", data.name or current.name)
-        put("lastname", "lastname", data.lastname or "")
-        put("title", "title", data.title or "")
-        put("passport", "passport", data.passport or "")
-        put("gender", "gender", 2 if data.gender is None else data.gender)
-        put("bg_info", "bgInfo", data.bg_info or "")
-        put("date_of_birth", "dateOfBirth", data.date_of_birth)
-        if current.kind == Kind.LEAD:
-            put("company_lead", "companyLead", data.company_lead or "")
-        elif current.kind == Kind.CONTACT:
-            put("company", "company", company)
-        put("emails", "emails", _kept_types(current.emails, data.emails, "normalized"))
-        put("phones", "phones", _kept_types(current.phones, data.phones, "e164"))
-        put("tags", "tags", data.tags or [])
-        record_type = "lead" if current.kind == Kind.LEAD else "contact"
-        names = {str(d.id): d.name for d in record_type_fields(current.org_id, record_type)}
-        custom = {k: v for k, v in current.custom_fields.items() if k not in names}
-        custom.update(data.custom_fields)
-        for field_id, label in names.items():
-            old, new = current.custom_fields.get(field_id), data.custom_fields.get(field_id)
-            if old != new:
-                changes.append(f"{label}: {_edit_shown(old)} → {_edit_shown(new)}")
-        current.custom_fields = custom
-        if owner is not None:
-            put("owner", "owner", owner)
-        if permit is not None:
-            old_permit = permit_of(current)
-            if (old_permit.status, old_permit.group, set(old_permit.users)) != (
-                permit.status,
-                permit.group,
-                set(permit.users),
-            ):
-                changes.append(f"permit: {old_permit.describe()} → {permit.describe()}")
-                current.permit_status, current.permit_group = permit.status, permit.group
-                current.permit_users.set(permit.users if permit.status == 4 else [])
-        if not changes:
-            return []
-        current.updated_at = timezone.now()
-        current.save()
-        _resync_keys(current)
-        history = HistoryBuffer(origin)
-        history.add(f"Edited by {origin.describe()}: {'; '.join(changes)}.", customer=current)
-        joined = current.company_id is not None and current.company_id != customer.company_id
-        if current.kind == Kind.CONTACT and joined:
-            history.add(
-                f"{current.code} {current.display_name} joined this company, set by "
-                f"{origin.describe()}.",
-                customer_id=current.company_id,
-                mentions_customer=current,
-            )
-        history.flush()
-    return changes
-
-
-def _kept_types(
-    stored: list[dict[str, Any]], given: list[tuple[str, Any]], same: str
-) -> list[dict[str, Any]]:
-    """The form's values, each keeping the type (Work, Mobile …) it had when stored."""
-    types = {(entry.get(same) or entry.get("value")): entry.get("type") for entry in stored}
-    entries = []
-    for kind, value in given:
-        identity = getattr(value, same) or value.value
-        entries.append(
-            {"type": types.get(identity) or kind, "value": value.value, same: getattr(value, same)}
-        )
-    return entries
-
-
-def _resync_keys(customer: Customer) -> None:
-    """The customer's CustomerKeys, as computed from what is now stored."""
-    wanted = set(customer_keys(customer))
-    have = set(CustomerKey.objects.filter(customer=customer).values_list("key", flat=True))
-    CustomerKey.objects.filter(customer=customer, key__in=list(have - wanted)).delete()
-    CustomerKey.objects.bulk_create(
-        CustomerKey(org_id=customer.org_id, key=key, kind=customer.kind, customer=customer)
-        for key in sorted(wanted - have)
-    )
-
-
-def _edit_shown(value: Any) -> str:
-    if value in (None, "", [], {}):
-        return "(empty)"
-    if isinstance(value, list):
-        return "|".join(str(v.get("value", v)) if isinstance(v, dict) else str(v) for v in value)
-    if isinstance(value, Customer):
-        return f"{value.code} {value.display_name}"
-    if isinstance(value, User):
-        return value.email
-    return f"“{value}”"

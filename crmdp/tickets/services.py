@@ -103,8 +103,8 @@ def _ticket_add(origin: Origin, b: Batch, data: TicketInput) -> TicketResult:
         deal=deal,
         group=data.group,
         sla=sla,
-        first_response_due=_due(now, sla.first_response_minutes if sla else None),
-        resolution_due=_due(now, sla.resolution_minutes if sla else None),
+        first_response_due=due_after(now, sla.first_response_minutes if sla else None),
+        resolution_due=due_after(now, sla.resolution_minutes if sla else None),
         channel=data.channel,
         tags=data.tags,
         custom_fields=data.custom_fields,
@@ -131,7 +131,7 @@ def _ticket_add(origin: Origin, b: Batch, data: TicketInput) -> TicketResult:
     return TicketResult(ticket, linked, deal)
 
 
-def _due(start: datetime, minutes: int | None) -> datetime | None:
+def due_after(start: datetime, minutes: int | None) -> datetime | None:
     return start + timedelta(minutes=minutes) if minutes else None
 
 
