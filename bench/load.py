@@ -23,6 +23,13 @@ class LoadResult:
     def actions_per_s(self) -> float:
         return self.actions / self.seconds if self.seconds else 0.0
 
+    def merge(self, other: LoadResult) -> None:
+        self.actions += other.actions
+        self.requests += other.requests
+        self.errors += other.errors
+        self.seconds += other.seconds
+        self.latencies += other.latencies
+
     def percentile(self, fraction: float) -> float:
         if not self.latencies:
             return 0.0

@@ -60,6 +60,9 @@ def _in_process(env: dict[str, str], path: str, args: argparse.Namespace) -> Non
 
     with connection.execute_wrapper(count):
         one()
+    if os.environ.get("BENCH_SHOW_QUERIES"):  # the statements of one request
+        for sql in queries:
+            print("  ", sql[:200])
     began, cpu_began = time.perf_counter(), time.process_time()
     for _ in range(args.requests):
         one()
