@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
 
 from crmdp.listeners.envelope import Reply
+from crmdp.listeners.hosted import allow_framing
 from crmdp.listeners.models import Format, Listener
 
 _PAGE = (
@@ -64,4 +65,18 @@ def preflight(request: HttpRequest, listener: Listener | None) -> HttpResponse:
         response["Access-Control-Allow-Methods"] = "POST"
         response["Access-Control-Allow-Headers"] = "Content-Type, Accept, Idempotency-Key"
         response["Access-Control-Max-Age"] = "600"
+    return response
+
+
+def form_response(request: HttpRequest, listener: Listener, reply: Reply) -> HttpResponse:
+    """A form listener's answer: a page (or a 303) for a browser's own post, JSON for
+    a script; CORS for the sites allowed to embed the form."""
+    if wants_html(request):
+        response = page_for(reply)
+        allow_framing(listener, response)  # shown in the hosted form's frame: same sites only
+    else:
+        response = reply.as_json()
+    for name, value in reply.headers.items():
+        response[name] = value
+    allow_origin(request, listener, response)
     return response

@@ -12,7 +12,6 @@ from django.views.decorators.csrf import csrf_exempt
 from crmdp.lib.throttle import SlidingLimit
 from crmdp.listeners import browsers
 from crmdp.listeners.envelope import Reply, inbound_from
-from crmdp.listeners.hosted import allow_framing
 from crmdp.listeners.models import Format, Listener
 from crmdp.listeners.receiving import receive
 from crmdp.listeners.results import error_body
@@ -40,18 +39,9 @@ def listener_inbound(request: HttpRequest, token: str) -> HttpResponse:
             return Reply(429, refusal, {"Retry-After": str(math.ceil(wait))}).as_json()
         return Reply(404, error_body("not_found", "no such listener")).as_json()
     reply = receive(listener, inbound)
-    if listener.format != Format.FORM:
-        return reply.as_json()
-    # A form post: a page (or a 303) for a browser's own post, and CORS for embedders.
-    if browsers.wants_html(request):
-        response = browsers.page_for(reply)
-        allow_framing(listener, response)  # shown in the hosted form's frame: same sites only
-    else:
-        response = reply.as_json()
-    for name, value in reply.headers.items():
-        response[name] = value
-    browsers.allow_origin(request, listener, response)
-    return response
+    if listener.format == Format.FORM:
+        return browsers.form_response(request, listener, reply)
+    return reply.as_json()
 
 
 def _listener_or_none(token: str) -> Listener | None:

@@ -284,10 +284,11 @@ def test_a_failing_action_changes_nothing_and_does_not_stop_the_others(post):
 
 
 def test_an_action_failing_after_its_own_writes_leaves_no_trace_in_a_batch(org, listener):
-    # Actions run without a savepoint of their own. The second one creates its
-    # company, then fails (the contact has no name): the request is rolled back and
-    # run again with a savepoint per action. The others' records, keys, history and
-    # welcome emails must be there exactly once; nothing of the failed one may be.
+    # Actions run without a savepoint of their own. The second one names a new
+    # company but fails (the contact has no name) while it is read, before any write:
+    # nothing of it may be stored, and the others' records, keys, history and welcome
+    # emails must be there exactly once. (An action that fails after a write of its
+    # own makes the request run again with a savepoint per action: test_batch.py.)
     listener.email_enabled = True
     listener.email_subject, listener.email_body = "Welcome", "Hello {{name}}"
     listener.save()
