@@ -310,3 +310,16 @@ def test_choice_custom_fields_offer_their_choices(guide_org, owner):
         or 'checked value="Blue"' in form
         or re.search(r'value="Blue"[^>]*checked', form)
     )
+
+
+def test_editing_a_contacts_company_names_an_existing_account(guide_org, owner):
+    owner.post("/accounts/new/", {"name": "Acme Trading", "permit_status": "1"})
+    owner.post("/contacts/new/", contact())
+    acme = Customer.objects.get(org=guide_org, kind="account")
+    lan = Customer.objects.get(org=guide_org, kind="contact")
+    response = owner.post(f"/contacts/{lan.code}/edit/", contact(company="Nowhere Ltd"))
+    assert any("No account is named “Nowhere Ltd”" in error for error in errors(response.content))
+    owner.post(f"/contacts/{lan.code}/edit/", contact(company="  acme trading "))
+    lan.refresh_from_db()
+    assert lan.company == acme
+    assert HistoryEntry.objects.filter(customer=acme, mentions_customer=lan).exists()

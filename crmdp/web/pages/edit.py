@@ -13,11 +13,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from crmdp.customers import keys as keymod
 from crmdp.customers.models import Customer, Kind
 from crmdp.customers.selectors import visible_customer, visible_customers
 from crmdp.deals.selectors import deal_number, visible_deal
 from crmdp.lib.issues import ActionFailed
-from crmdp.lib.values import name_key
 from crmdp.orgs.models import Membership
 from crmdp.tickets.models import TicketStatus
 from crmdp.tickets.selectors import visible_ticket
@@ -177,7 +177,7 @@ def _company_named(membership: Membership, name: str) -> Customer | None:
     """The account of this name (any case) that the member may see, the oldest."""
     return (
         visible_customers(membership)
-        .filter(kind=Kind.ACCOUNT, keys__key=f"name:{name_key(name)}")
+        .filter(kind=Kind.ACCOUNT, keys__key=keymod.name_key(name) or "")
         .order_by("id")
         .first()
     )
