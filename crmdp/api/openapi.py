@@ -15,10 +15,6 @@ from crmdp.listeners.actions import ACTIONS
 REF = "#/components/schemas/{model}"
 
 
-class _Envelope(out.Out):
-    """Only for the document; the envelope is read by crmdp.listeners.formats.actions."""
-
-
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": REF.format(model=name)}
 

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from crmdp.customers.locking import customer_locks, lock_identities
-from crmdp.customers.models import Customer, CustomerKey, Kind
+from crmdp.customers.models import Customer, CustomerKey, Kind, fields_of
 from crmdp.customers.reading import CustomerInput
 from crmdp.customers.services import customer_keys
 from crmdp.history.services import HistoryBuffer, Origin
@@ -61,7 +61,7 @@ def customer_edit(
         put("emails", "emails", _kept_types(current.emails, data.emails, "normalized"))
         put("phones", "phones", _kept_types(current.phones, data.phones, "e164"))
         put("tags", "tags", data.tags or [])
-        record_type = "lead" if current.kind == Kind.LEAD else "contact"
+        record_type = fields_of(current.kind)
         names = {str(d.id): d.name for d in record_type_fields(current.org_id, record_type)}
         custom = {k: v for k, v in current.custom_fields.items() if k not in names}
         custom.update(data.custom_fields)

@@ -19,7 +19,6 @@ from crmdp.customers import keys as keymod
 from crmdp.customers.models import CODE_PREFIX, Customer, CustomerKey, Kind
 from crmdp.customers.reading import CustomerInput
 
-CUSTOMER_KINDS = (Kind.CONTACT, Kind.ACCOUNT)
 _PREFIX_KIND = {prefix: kind for kind, prefix in CODE_PREFIX.items()}
 
 

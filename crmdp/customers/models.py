@@ -37,6 +37,22 @@ def space_of(kind: str) -> Space:
     return Space.LEADS if kind == Kind.LEAD else Space.CUSTOMERS
 
 
+# The kinds of each space: a customer is matched only with the kinds of its own.
+CUSTOMER_KINDS = (Kind.CONTACT, Kind.ACCOUNT)
+LEAD_KINDS = (Kind.LEAD,)
+
+
+def kinds_matched_with(kind: str) -> tuple[Kind, ...]:
+    """Contacts and accounts are looked for among each other; leads among leads."""
+    return LEAD_KINDS if kind == Kind.LEAD else CUSTOMER_KINDS
+
+
+def fields_of(kind: str) -> str:
+    """Whose custom field definitions a customer of `kind` has: "lead" or "contact"
+    (accounts share the contacts')."""
+    return "lead" if kind == Kind.LEAD else "contact"
+
+
 class Gender(models.IntegerChoices):
     MALE = 0
     FEMALE = 1

@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 
 from crmdp.customers import keys as keymod
 from crmdp.customers.matching import code_filter
-from crmdp.customers.models import Customer, CustomerKey, Kind
+from crmdp.customers.models import Customer, CustomerKey, Kind, kinds_matched_with
 from crmdp.customers.reading import CustomerInput
 from crmdp.history.models import HistoryEntry
 from crmdp.history.selectors import timeline
@@ -210,7 +210,7 @@ def identity_taken(
             wanted[keymod.phone_key(phone)] = ("phone", phone.value)
     if not wanted:
         return []
-    kinds = [Kind.LEAD] if kind == Kind.LEAD else [Kind.CONTACT, Kind.ACCOUNT]
+    kinds = kinds_matched_with(kind)
     found = CustomerKey.objects.filter(org_id=org_id, key__in=list(wanted), kind__in=kinds)
     if but is not None:
         found = found.exclude(customer_id=but.id)

@@ -21,7 +21,6 @@ from crmdp.backends import rows
 from crmdp.customers import keys as keymod
 from crmdp.customers.locking import code_lock, customer_locks
 from crmdp.customers.matching import (
-    CUSTOMER_KINDS,
     Match,
     UpdateTarget,
     find_by,
@@ -29,7 +28,14 @@ from crmdp.customers.matching import (
     find_duplicate,
     find_for_update,
 )
-from crmdp.customers.models import SERIES, Customer, Kind
+from crmdp.customers.models import (
+    CUSTOMER_KINDS,
+    SERIES,
+    Customer,
+    Kind,
+    fields_of,
+    kinds_matched_with,
+)
 from crmdp.customers.reading import CustomerInput
 from crmdp.customers.writing import Batch, writing
 from crmdp.history.services import Origin
@@ -56,11 +62,6 @@ class CustomerResult:
     company: CompanyLink | None = None
     created: list[Customer] = field(default_factory=list)  # every new customer
     warnings: list[Issue] = field(default_factory=list)  # values that could not be used
-
-
-def space_kinds(kind: Kind) -> tuple[Kind, ...]:
-    """Contacts and accounts are looked for among each other; leads among leads."""
-    return (Kind.LEAD,) if kind == Kind.LEAD else CUSTOMER_KINDS
 
 
 # -- add ------------------------------------------------------------------------------
@@ -91,7 +92,7 @@ def customer_create(
 def _customer_add(
     origin: Origin, b: Batch, data: CustomerInput, kind: Kind, *, owner: User | None = None
 ) -> CustomerResult:
-    match = find_duplicate(b.keys, space_kinds(kind), data)
+    match = find_duplicate(b.keys, kinds_matched_with(kind), data)
     if match is not None:
         existing = match.customer(origin.org.id)
         b.history.add(
@@ -389,7 +390,7 @@ def merge_into(customer: Customer, data: CustomerInput, b: Batch) -> list[str]:
             changes.append("tags added: " + ", ".join(added))
 
     definitions = {
-        str(d.id): d.name for d in b.directory.custom_fields(_record_type(customer)).values()
+        str(d.id): d.name for d in b.directory.custom_fields(fields_of(customer.kind)).values()
     }
     for field_id, value in data.custom_fields.items():
         old = customer.custom_fields.get(field_id)
@@ -479,10 +480,6 @@ def _address_identity(entry: dict[str, Any]) -> tuple[str, ...]:
     )
 
 
-def _record_type(customer: Customer) -> str:
-    return "lead" if customer.kind == Kind.LEAD else "contact"
-
-
 def _shown(value: Any) -> str:
     if value in (None, "", [], {}):
         return "(empty)"
@@ -542,7 +539,7 @@ def _find_or_create(
     why: str,
     optional: bool,
 ) -> Linked | None:
-    kinds = (Kind.LEAD,) if kind == Kind.LEAD else CUSTOMER_KINDS
+    kinds = kinds_matched_with(kind)
     match = find_by(b.keys, kinds, data, order)
     company = None
     if data.company is not None:

@@ -309,8 +309,3 @@ def sms_set(
 
 def daily_sms_cap(org: Org) -> int:
     return settings.CRMDP_SMS_DAILY_CAP if org.sms_daily_cap is None else org.sms_daily_cap
-
-
-def trial_provider() -> tuple[str, str]:
-    """The platform's own SMS transport, used for messages on trial allowances."""
-    return settings.CRMDP_TRIAL_SMS_PROVIDER, settings.CRMDP_TRIAL_SMS_URL

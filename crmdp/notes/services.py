@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from django.db.models import Model
 
-from crmdp.customers.matching import CUSTOMER_KINDS, NOTE_ORDER, find_by
-from crmdp.customers.models import Customer, Kind
+from crmdp.customers.matching import NOTE_ORDER, find_by
+from crmdp.customers.models import Customer, Kind, kinds_matched_with
 from crmdp.customers.reading import CustomerInput
 from crmdp.customers.services import customer_add_tags
 from crmdp.customers.writing import Batch, writing
@@ -79,7 +79,7 @@ def note_on_customer(
     among leads or contacts/accounts (the guide's order, with the contactId its
     table names); none matching is not_found, with a warning."""
     with writing(origin, batch) as b:
-        kinds = (Kind.LEAD,) if lead else CUSTOMER_KINDS
+        kinds = kinds_matched_with(Kind.LEAD if lead else Kind.CONTACT)
         match = find_by(b.keys, kinds, who, NOTE_ORDER)
         if match is None:
             what = "lead" if lead else "contact or account"

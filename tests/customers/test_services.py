@@ -87,3 +87,11 @@ def test_a_note_or_a_stage_from_another_org_is_refused(org: Org) -> None:
         deal_set_stage(origin=member(org), deal=deal, stage=stage)
     deal.refresh_from_db()
     assert deal.stage_id != stage.id
+
+
+def test_a_note_from_the_command_line_says_so(org: Org) -> None:
+    made = customer_create(origin=member(org), data=typed(org, name="Cy"), kind=Kind.CONTACT)
+    note = note_add(origin=Origin.for_operator(org), body="Imported", customer=made.customer)
+    line = HistoryEntry.objects.get(mentions_note=note)
+    assert line.text == "Note added by the command line: “Imported”."
+    assert note.owner is None

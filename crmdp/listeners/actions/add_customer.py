@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from crmdp.customers.services import customer_create, space_kinds
+from crmdp.customers.models import kinds_matched_with
+from crmdp.customers.services import customer_create
 from crmdp.customers.writing import Batch
 from crmdp.history.services import Origin
 from crmdp.lib.issues import Warnings, join_path
@@ -39,7 +40,7 @@ class _AddAction(CustomerAction):
         # by its row, and named users are linked to the new row through the ORM.
         permit = data.permit
         self.needs_customer_rows = data.company is not None or bool(permit and permit.users)
-        self.adds_customer = NewCustomer(space_kinds(self.kind), data)
+        self.adds_customer = NewCustomer(kinds_matched_with(self.kind), data)
 
     def run(self, origin: Origin, batch: Batch) -> Outcome:
         return customer_outcome(

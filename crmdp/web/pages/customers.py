@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from crmdp.customers.models import Customer, Gender, Kind
+from crmdp.customers.models import CUSTOMER_KINDS, Customer, Gender, Kind, fields_of
 from crmdp.customers.selectors import (
     company_members,
     customer_history,
@@ -52,8 +52,6 @@ from crmdp.web.records import (
     list_page,
     when,
 )
-
-CUSTOMER_KINDS = (Kind.CONTACT, Kind.ACCOUNT)
 
 
 def _first(entries: list[dict[str, Any]]) -> str:
@@ -285,7 +283,7 @@ def _customer(
             section=section,
         )
     cards = [Card("Record", record_facts(customer))]
-    record_type = "lead" if customer.kind == Kind.LEAD else "contact"
+    record_type = fields_of(customer.kind)
     custom = custom_field_facts(customer.org_id, record_type, customer.custom_fields)
     if custom:
         cards.append(Card("Custom fields", custom))
