@@ -232,7 +232,8 @@ def customer_update(
     record (`status` "not_found"); several candidates fail (ActionFailed).
     `relink_company`: a contact's `companyContact` moves it to that account."""
     locks = customer_locks(data, kinds[0]) + code_lock(data.code) if batch is None else ()
-    with writing(origin, batch, locks=locks, numbering=True) as b:
+    # Only a companyContact can number a new record (the account it creates).
+    with writing(origin, batch, locks=locks, numbering=data.company is not None) as b:
         result = _customer_update(origin, b, data, kinds, relink_company=relink_company)
     if batch is None:
         result.warnings = list(b.warnings)

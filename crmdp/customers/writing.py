@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from crmdp.backends import rows
+from crmdp.backends.locks import writers_interleave
 from crmdp.customers.locking import lock_identities
 from crmdp.customers.matching import KeyIndex
 from crmdp.customers.models import Customer
@@ -94,16 +95,17 @@ def writing(
 
     Without one (a page, a command), the call gets a batch of its own and a
     transaction of its own: the identity-key `locks` (crmdp.customers.locking) are
-    taken first, then the org's number lock if the call may `numbering` a new
-    record (the order a listener request takes them in, so neither waits for the
-    other in a cycle), and what the call gathered is inserted before COMMIT."""
+    taken first, then (where writers run side by side) the org's number lock if the
+    call may `numbering` a new record: the order a listener request takes them in,
+    so neither waits for the other in a cycle. What the call gathered is inserted
+    before COMMIT."""
     if batch is not None:
         yield batch
         return
     alone = Batch.of_origin(origin)
     with transaction.atomic():
         lock_identities(origin.org.id, locks)
-        if numbering:
+        if numbering and writers_interleave():
             alone.numbers.lock()
         yield alone
         alone.flush()
