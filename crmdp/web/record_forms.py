@@ -6,6 +6,10 @@ through the same reading functions (phones in the org's region, emails, dates an
 numbers in the org's conventions, custom fields by their type, permits). Where the
 listener would store a value with a warning, a form refuses it instead and says why
 beside the field: a person can fix what they typed, a sender's system cannot.
+
+Over 400 lines on purpose: the customer, deal and ticket forms share the sharing
+(permit) fields and the custom-field machinery, and each reads its values the
+listener's way; together they show that rule in one place.
 """
 
 from __future__ import annotations
