@@ -54,6 +54,13 @@ def _members(org: Org) -> Any:
     return User.objects.filter(memberships__org=org).order_by("email")
 
 
+class SearchForm(forms.Form):
+    """The one search box: a query the lists can run (a NUL byte, which PostgreSQL
+    cannot compare, makes the form invalid and the search empty)."""
+
+    q = forms.CharField(required=False, max_length=200, strip=True)
+
+
 class CustomerFilters(forms.Form):
     """Search and filters above a list of contacts, accounts or leads."""
 

@@ -232,3 +232,10 @@ def test_list_and_search_pages_cost_a_fixed_number_of_queries(
         export = owner.get(path, {"export": "csv"})
         if path != "/search/":
             b"".join(export.streaming_content)
+
+
+def test_a_query_with_a_nul_byte_is_an_empty_search_not_an_error(owner, thu):
+    # PostgreSQL cannot compare text holding NUL: the box refuses it as the lists do.
+    response = owner.get("/search/", {"q": "Thu\x00"})
+    assert response.status_code == 200
+    assert names_listed(response.content) == []

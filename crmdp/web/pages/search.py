@@ -20,6 +20,7 @@ from crmdp.deals.selectors import deal_list, visible_deal
 from crmdp.orgs.models import Membership
 from crmdp.tickets.selectors import ticket_list, ticket_number, visible_ticket
 from crmdp.web.access import member_view
+from crmdp.web.forms import SearchForm
 from crmdp.web.layout import page
 from crmdp.web.pages.customers import CONTACTS, CUSTOMER_KINDS, LEADS
 from crmdp.web.pages.related import (
@@ -54,7 +55,8 @@ def _opened(membership: Membership, q: str) -> str | None:
 
 @member_view
 def search(request: HttpRequest, membership: Membership) -> HttpResponse:
-    q = request.GET.get("q", "").strip()[:MAX_QUERY]
+    form = SearchForm({"q": request.GET.get("q", "")[:MAX_QUERY]})
+    q = form.cleaned_data["q"] if form.is_valid() else ""
     if not q:
         return page(request, membership, "web/search.html", {"q": "", "tables": []})
     opened = _opened(membership, q)
