@@ -13,9 +13,9 @@ from django.utils import timezone
 from crmdp.customers.locking import customer_locks, lock_identities
 from crmdp.customers.models import Customer, CustomerKey, Kind, fields_of
 from crmdp.customers.reading import CustomerInput
-from crmdp.customers.services import customer_keys
+from crmdp.customers.services import customer_keys, source_of_org
 from crmdp.history.services import HistoryBuffer, Origin
-from crmdp.orgs.models import User
+from crmdp.orgs.models import CatalogItem, User
 from crmdp.orgs.permits import OWNER_AND_USERS, Permit, permit_of
 from crmdp.orgs.selectors import record_type_fields
 
@@ -28,12 +28,15 @@ def customer_edit(
     owner: User | None,
     permit: Permit | None,
     company: Customer | None,
+    source: CatalogItem | None,
 ) -> list[str]:
     """Save the edit form of a customer: every value shown is replaced by what the
     form holds (a removed phone is gone), with one history line listing the changes
     and naming the member. `owner` and `permit` None: left as they are (the member
-    may not change who sees the record). Returns the changes in words. (The edit
-    page's rule, unlike update-contact's, where lists only grow.)"""
+    may not change who sees the record); `source` None: no source. Returns the
+    changes in words. (The edit page's rule, unlike update-contact's, where lists
+    only grow.)"""
+    source_of_org(origin, source)
     with transaction.atomic():
         lock_identities(origin.org.id, customer_locks(data, customer.kind))
         current = Customer.objects.select_for_update(of=("self",), no_key=True).get(
@@ -61,6 +64,7 @@ def customer_edit(
         put("emails", "emails", _kept_types(current.emails, data.emails, "normalized"))
         put("phones", "phones", _kept_types(current.phones, data.phones, "e164"))
         put("tags", "tags", data.tags or [])
+        put("source", "source", source)
         record_type = fields_of(current.kind)
         names = {str(d.id): d.name for d in record_type_fields(current.org_id, record_type)}
         custom = {k: v for k, v in current.custom_fields.items() if k not in names}

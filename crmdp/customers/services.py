@@ -41,7 +41,7 @@ from crmdp.customers.writing import Batch, writing
 from crmdp.history.services import Origin
 from crmdp.lib.issues import ActionFailed, Issue, join_path
 from crmdp.lib.values import Email, Phone, name_key
-from crmdp.orgs.models import User
+from crmdp.orgs.models import CatalogItem, CatalogKind, User
 from crmdp.orgs.permits import Permit, permit_of
 
 
@@ -73,6 +73,7 @@ def customer_create(
     data: CustomerInput,
     kind: Kind,
     owner: User | None = None,
+    source: CatalogItem | None = None,
     batch: Batch | None = None,
 ) -> CustomerResult:
     """A new contact, account or lead, unless it repeats one (add-contact, add-lead,
@@ -80,17 +81,32 @@ def customer_create(
     contacts and accounts, or among leads); a duplicate is not created but returned
     (`status` "duplicate", `match` says by what) with a history line. A contact's
     `companyContact` account is found or created and linked. `owner`: who owns
-    the new record (default: the origin's actor)."""
+    the new record (default: the origin's actor). `source`: one of the org's
+    customer sources, chosen by hand (default: the listener's default source)."""
+    source_of_org(origin, source)
     locks = customer_locks(data, kind) if batch is None else ()
     with writing(origin, batch, locks=locks, numbering=True) as b:
-        result = _customer_add(origin, b, data, kind, owner=owner)
+        result = _customer_add(origin, b, data, kind, owner=owner, source=source)
     if batch is None:
         result.warnings = list(b.warnings)
     return result
 
 
+def source_of_org(origin: Origin, source: CatalogItem | None) -> None:
+    """Fail closed on a source that is not one of origin.org's customer sources (a
+    caller that let another org's id through must not tag a record with it)."""
+    if source is not None and (source.org_id != origin.org.id or source.kind != CatalogKind.SOURCE):
+        raise ActionFailed(Issue("source", "is not one of this organisation's customer sources"))
+
+
 def _customer_add(
-    origin: Origin, b: Batch, data: CustomerInput, kind: Kind, *, owner: User | None = None
+    origin: Origin,
+    b: Batch,
+    data: CustomerInput,
+    kind: Kind,
+    *,
+    owner: User | None = None,
+    source: CatalogItem | None = None,
 ) -> CustomerResult:
     match = find_duplicate(b.keys, kinds_matched_with(kind), data)
     if match is not None:
@@ -112,7 +128,13 @@ def _customer_add(
                 "only a contact (type 0) belongs to a company; ignored",
             )
     customer = _customer_insert(
-        origin, b, data, kind, company=company.company if company else None, owner=owner
+        origin,
+        b,
+        data,
+        kind,
+        company=company.company if company else None,
+        owner=owner,
+        source=source,
     )
     if company is not None:
         b.history.add(
@@ -134,10 +156,12 @@ def _customer_insert(
     company: Customer | None = None,
     why: str = "",
     owner: User | None = None,
+    source: CatalogItem | None = None,
 ) -> Customer:
     """A new customer: through a listener, its default source and tag apply (SPEC
-    §2); the sender (or `owner`) owns it. Its welcome messages are the listener's to
-    queue (crmdp.messaging.services), for every customer in `b.created`."""
+    §2), unless a `source` is chosen; the sender (or `owner`) owns it. Its welcome
+    messages are the listener's to queue (crmdp.messaging.services), for every
+    customer in `b.created`."""
     if not data.name:
         raise ActionFailed(Issue(join_path(data.path, "name"), "is required to create a customer"))
     listener = origin.listener
@@ -150,6 +174,8 @@ def _customer_insert(
         default_tags = [listener.default_tag] if listener.default_tag else []
     else:
         source_id, default_tags = None, []
+    if source is not None:
+        source_id = source.id
     permit = data.permit or Permit()
     now = timezone.now()
     customer = rows.build(

@@ -76,7 +76,8 @@ def ticket_list(
         tickets = tickets.filter(customer=customer)
     if deal is not None:
         tickets = tickets.filter(deal=deal)
-    return tickets.select_related("customer", "channel", "group", "sla").order_by("-id")
+    # The assignee joined in: the list's Assignee column costs no query per row.
+    return tickets.select_related("customer", "channel", "group", "sla", "assignee").order_by("-id")
 
 
 def customer_tickets(customer: Customer) -> QuerySet[Ticket]:

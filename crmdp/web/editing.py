@@ -82,15 +82,16 @@ def customer_add_by_hand(
     kind: Kind,
     owner: User | None = None,
     welcome: Listener | None = None,
+    source: CatalogItem | None = None,
 ) -> CustomerResult:
     """A contact, account or lead typed in by a member, created only when it repeats
     no other (crmdp.customers.services.customer_create). `welcome` is the listener
     whose welcome email and SMS the new customer gets, as if that listener had
-    created it (None: none)."""
+    created it (None: none). `source`: one of the org's customer sources."""
     origin = origin_of(membership)
     # One transaction: a customer that is saved always gets its messages.
     with transaction.atomic():
-        result = customer_create(origin=origin, data=data, kind=kind, owner=owner)
+        result = customer_create(origin=origin, data=data, kind=kind, owner=owner, source=source)
         if welcome is not None and welcome.org_id == membership.org_id and result.created:
             warnings = Warnings()
             welcome_new_customers(
@@ -119,8 +120,9 @@ def customer_edit(
     owner: User | None,
     permit: Permit | None,
     company: Customer | None,
+    source: CatalogItem | None,
 ) -> list[str]:
-    """Save the edit form of a customer (crmdp.customers.services.customer_edit)."""
+    """Save the edit form of a customer (crmdp.customers.editing.customer_edit)."""
     return _customer_edit(
         origin=origin_of(membership),
         customer=customer,
@@ -128,6 +130,7 @@ def customer_edit(
         owner=owner,
         permit=permit,
         company=company,
+        source=source,
     )
 
 

@@ -69,6 +69,22 @@ class _NamedMany(forms.ModelMultipleChoiceField):
         return str(getattr(obj, "email", None) or getattr(obj, "name", obj))
 
 
+def catalog_of(membership: Membership, kind: str) -> Any:
+    return CatalogItem.objects.filter(org_id=membership.org_id, kind=kind).order_by(
+        "position", "name"
+    )
+
+
+def _catalog_field(label: str, required: bool = False, empty: str = "—") -> _Named:
+    return _Named(
+        label=label,
+        queryset=CatalogItem.objects.none(),
+        required=required,
+        empty_label=empty,
+        error_messages={"invalid_choice": f"choose one of this organisation's {label.lower()}s."},
+    )
+
+
 def members_of(membership: Membership) -> Any:
     return User.objects.filter(
         memberships__org_id=membership.org_id, memberships__is_active=True
@@ -154,6 +170,7 @@ _PATH_FIELDS = {
     "companyLead": "company",
     "companyContact": "company",
     "gender": "gender",
+    "source": "source",
 }
 
 
@@ -188,6 +205,7 @@ class CustomerForm(SharingFields):
         label="Background", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     tags = forms.CharField(label="Tags", required=False, help_text="Separate them with commas.")
+    source = _catalog_field("Source")
     welcome = forms.ModelChoiceField(
         label="Welcome message",
         queryset=Listener.objects.none(),
@@ -211,6 +229,8 @@ class CustomerForm(SharingFields):
         self.kind = kind
         self.record_type = "lead" if kind == Kind.LEAD else "contact"
         self.setup_sharing(membership, may_share)
+        # Only this org's customer sources are offered, and any other id is refused.
+        self.fields["source"].queryset = catalog_of(membership, CatalogKind.SOURCE)  # type: ignore[attr-defined]
         if kind == Kind.ACCOUNT:
             self.fields["name"].label = "Name"
             for name in ("lastname", "gender", "date_of_birth", "company"):
@@ -248,6 +268,7 @@ class CustomerForm(SharingFields):
             "date_of_birth": customer.date_of_birth.isoformat() if customer.date_of_birth else "",
             "bg_info": customer.bg_info,
             "tags": ", ".join(customer.tags),
+            "source": customer.source_id,
             **SharingFields.initial_sharing(customer),
         }
         for field_id, value in customer.custom_fields.items():
@@ -355,12 +376,6 @@ def custom_field(definition: CustomFieldDefinition) -> forms.Field:
     return forms.CharField(label=label, required=False, help_text=help_text)
 
 
-def catalog_of(membership: Membership, kind: str) -> Any:
-    return CatalogItem.objects.filter(org_id=membership.org_id, kind=kind).order_by(
-        "position", "name"
-    )
-
-
 class _CustomFields:
     """The custom fields of one record type as form fields (`cf_<id>`), read by
     their type with the listener's reading."""
@@ -392,16 +407,6 @@ class _CustomFields:
             f"cf_{field_id}": value if isinstance(value, list) else str(value)
             for field_id, value in record.custom_fields.items()
         }
-
-
-def _catalog_field(label: str, required: bool = False, empty: str = "—") -> _Named:
-    return _Named(
-        label=label,
-        queryset=CatalogItem.objects.none(),
-        required=required,
-        empty_label=empty,
-        error_messages={"invalid_choice": f"choose one of this organisation's {label.lower()}s."},
-    )
 
 
 def customer_by_code(membership: Membership, code: str) -> Customer | None:

@@ -16,12 +16,12 @@ from crmdp.deals.models import Deal
 from crmdp.deals.services import deal_set_stage
 from crmdp.history.models import HistoryEntry
 from crmdp.history.services import Origin
-from crmdp.lib.issues import Warnings
+from crmdp.lib.issues import ActionFailed, Warnings
 from crmdp.messaging.models import Message
 from crmdp.notes.services import note_add
 from crmdp.orgs.directory import OrgDirectory
-from crmdp.orgs.models import CatalogItem, Org
-from crmdp.orgs.services import org_create
+from crmdp.orgs.models import CatalogItem, CatalogKind, Org
+from crmdp.orgs.services import catalog_add, org_create
 from tests.conftest import SENDER
 
 
@@ -95,3 +95,18 @@ def test_a_note_from_the_command_line_says_so(org: Org) -> None:
     line = HistoryEntry.objects.get(mentions_note=note)
     assert line.text == "Note added by the command line: “Imported”."
     assert note.owner is None
+
+
+def test_a_source_given_by_hand_is_kept_and_another_orgs_is_refused(org: Org) -> None:
+    fair = catalog_add(org=org, kind=CatalogKind.SOURCE, name="Trade fair")
+    made = customer_create(
+        origin=member(org), data=typed(org, name="Ann"), kind=Kind.CONTACT, source=fair
+    )
+    assert Customer.objects.get(id=made.customer.id).source == fair
+    other, _ = org_create(name="Other Org", owner_email="boss@other.example")
+    theirs = catalog_add(org=other, kind=CatalogKind.SOURCE, name="Their fair")
+    with pytest.raises(ActionFailed, match="source: is not one of this organisation's"):
+        customer_create(
+            origin=member(org), data=typed(org, name="Bo"), kind=Kind.CONTACT, source=theirs
+        )
+    assert not Customer.objects.filter(name="Bo").exists()

@@ -4,6 +4,7 @@ user's name, owner and permit only for those who may, and nothing across orgs.""
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -12,11 +13,12 @@ from django.test import Client
 from crmdp.customers.models import Customer, CustomerKey
 from crmdp.history.models import HistoryEntry
 from crmdp.messaging.models import Message
-from crmdp.orgs.models import CustomFieldDefinition, FieldType, UserGroup
-from crmdp.orgs.services import field_add
+from crmdp.orgs.models import CatalogItem, CatalogKind, CustomFieldDefinition, FieldType, UserGroup
+from crmdp.orgs.services import catalog_add, field_add
 from tests.conftest import SENDER
 from tests.listeners.guide_org import set_up_guide_org
 from tests.listeners.setups import other_org, welcoming_poster
+from tests.web.conftest import names_listed
 
 
 @pytest.fixture
@@ -323,3 +325,59 @@ def test_editing_a_contacts_company_names_an_existing_account(guide_org, owner):
     lan.refresh_from_db()
     assert lan.company == acme
     assert HistoryEntry.objects.filter(customer=acme, mentions_customer=lan).exists()
+
+
+def test_a_source_chosen_by_hand_is_saved_shown_filtered_on_and_edited_in_history(guide_org, owner):
+    fair = catalog_add(org=guide_org, kind=CatalogKind.SOURCE, name="Trade fair")
+    referral = catalog_add(org=guide_org, kind=CatalogKind.SOURCE, name="Referral")
+    page = owner.get("/contacts/new/").content.decode()
+    assert ">Source</label>" in page and ">Trade fair</option>" in page
+    owner.post("/contacts/new/", contact(source=fair.id))
+    owner.post("/contacts/new/", contact(name="Minh", email="minh@example.com"))
+    owner.post("/leads/new/", {"name": "Hoa", "permit_status": "1", "source": fair.id})
+    lan = Customer.objects.get(org=guide_org, name="Lan")
+    assert lan.source == fair
+    assert Customer.objects.get(org=guide_org, name="Minh").source is None
+    # The lists' source filter now finds records made by hand.
+    assert names_listed(owner.get("/contacts/", {"source": fair.id}).content) == ["Lan Tran"]
+    assert names_listed(owner.get("/leads/", {"source": fair.id}).content) == ["Hoa"]
+    # Edit shows it chosen; a change is a history line with the member's name.
+    form = owner.get(f"/contacts/{lan.code}/edit/").content.decode()
+    assert f'<option value="{fair.id}" selected>Trade fair</option>' in form
+    owner.post(f"/contacts/{lan.code}/edit/", contact(source=referral.id))
+    lan.refresh_from_db()
+    assert lan.source == referral
+    line = HistoryEntry.objects.filter(customer=lan).first().text
+    assert line == f"Edited by {SENDER}: source: “Trade fair” → “Referral”."
+    owner.post(f"/contacts/{lan.code}/edit/", contact(source=""))
+    lan.refresh_from_db()
+    assert lan.source is None
+    assert (
+        HistoryEntry.objects.filter(customer=lan)
+        .first()
+        .text.endswith("source: “Referral” → (empty).")
+    )
+    assert names_listed(owner.get("/contacts/", {"source": fair.id}).content) == []
+
+
+def refused_source(content: bytes) -> bool:
+    """The Source field's own error, shown beside it."""
+    shown = [html.unescape(error) for error in errors(content)]
+    return "choose one of this organisation's sources." in shown
+
+
+def test_another_orgs_source_is_refused_beside_the_field(guide_org, owner):
+    other, _ = other_org()
+    theirs = catalog_add(org=other, kind=CatalogKind.SOURCE, name="Their fair")
+    stage = CatalogItem.objects.filter(org=guide_org, kind=CatalogKind.STAGE).first()
+    assert ">Their fair</option>" not in owner.get("/contacts/new/").content.decode()
+    for wrong in (theirs.id, stage.id):  # another org's source, or not a source at all
+        response = owner.post("/contacts/new/", contact(source=wrong))
+        assert refused_source(response.content)
+        assert not Customer.objects.filter(org=guide_org).exists()
+    owner.post("/contacts/new/", contact())
+    lan = Customer.objects.get(org=guide_org)
+    response = owner.post(f"/contacts/{lan.code}/edit/", contact(source=theirs.id))
+    assert refused_source(response.content)
+    lan.refresh_from_db()
+    assert lan.source is None

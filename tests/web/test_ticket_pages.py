@@ -212,9 +212,13 @@ def test_the_tickets_list_and_a_tickets_page_cost_the_same_few_queries(
             for n in range(12)
         ]
     )
+    seller = guide_org.memberships.get(user__email="nhanvien1@beeiq.co").user
+    Ticket.objects.filter(org=guide_org, number__lte=6).update(assignee=seller)
     with django_assert_max_num_queries(9):
         listing = owner.get("/tickets/")
     assert len(names_listed(listing.content)) == 12
+    # The Assignee column: the same queries, whoever is assigned.
+    assert listing.content.decode().count("nhanvien1@beeiq.co</td>") == 6
     # 7, one for the notes, two for the Assignment form (members, groups)
     with django_assert_max_num_queries(10):
         page = owner.get(f"/tickets/{results[0]['record']['code']}/")

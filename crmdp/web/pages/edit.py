@@ -118,6 +118,7 @@ def _customer_new(request: HttpRequest, membership: Membership, kind: Kind) -> H
                     kind=kind,
                     owner=owner,
                     welcome=form.cleaned_data.get("welcome"),
+                    source=form.cleaned_data.get("source"),
                 )
             except ActionFailed as failure:  # a rule of the service, named by its field
                 for issue in failure.issues:
@@ -222,18 +223,24 @@ def _customer_edit(
                 form.add_error(taken.field, f"{taken.value} already belongs to {whose}.")
         if data is not None and not form.errors:
             owner, permit = form.sharing()
-            changes = customer_edit(
-                membership=membership,
-                customer=customer,
-                data=data,
-                owner=owner if sharing else None,
-                permit=permit if sharing else None,
-                company=company,
-            )
-            messages.success(
-                request, f"{customer.code} saved." if changes else "Nothing was changed."
-            )
-            return redirect(url)
+            try:
+                changes = customer_edit(
+                    membership=membership,
+                    customer=customer,
+                    data=data,
+                    owner=owner if sharing else None,
+                    permit=permit if sharing else None,
+                    company=company,
+                    source=form.cleaned_data.get("source"),
+                )
+            except ActionFailed as failure:  # a rule of the service, named by its field
+                for issue in failure.issues:
+                    form.problem(issue.field, issue.message)
+            else:
+                messages.success(
+                    request, f"{customer.code} saved." if changes else "Nothing was changed."
+                )
+                return redirect(url)
     return form_page(
         request,
         membership,

@@ -66,6 +66,7 @@ def tickets_spec(now: datetime) -> RecordList:
             Column("Customer", lambda t: t.customer.display_name if t.customer else ""),
             Column("Channel", lambda t: t.channel.name if t.channel else "", "muted"),
             Column("Group", lambda t: t.group.name if t.group else "", "muted"),
+            Column("Assignee", lambda t: t.assignee.email if t.assignee else "", "muted"),
             Column("SLA", lambda t: t.sla.name if t.sla else "", "muted"),
             Column("Resolution due", lambda t: resolution_cell(t, now), "nowrap", sort="due"),
             Column("Tags", lambda t: t.tags, "tags"),
