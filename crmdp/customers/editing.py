@@ -14,7 +14,7 @@ from crmdp.customers.locking import customer_locks, lock_identities
 from crmdp.customers.models import Customer, CustomerKey, Kind, fields_of
 from crmdp.customers.reading import CustomerInput
 from crmdp.customers.services import customer_keys, source_of_org
-from crmdp.history.services import HistoryBuffer, Origin
+from crmdp.history.services import HistoryBuffer, Origin, change_recorder
 from crmdp.orgs.models import CatalogItem, User
 from crmdp.orgs.permits import OWNER_AND_USERS, Permit, permit_of
 from crmdp.orgs.selectors import record_type_fields
@@ -43,12 +43,7 @@ def customer_edit(
             id=customer.id, org_id=origin.org.id
         )
         changes: list[str] = []
-
-        def put(attribute: str, label: str, value: Any) -> None:
-            old = getattr(current, attribute)
-            if old != value:
-                setattr(current, attribute, value)
-                changes.append(f"{label}: {_edit_shown(old)} → {_edit_shown(value)}")
+        put = change_recorder(current, changes, _edit_shown)
 
         put("name", "name", data.name or current.name)
         put("lastname", "lastname", data.lastname or "")

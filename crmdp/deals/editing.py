@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from crmdp.customers.models import Customer
 from crmdp.deals.models import Deal
-from crmdp.history.services import HistoryBuffer, Origin
+from crmdp.history.services import HistoryBuffer, Origin, change_recorder
 from crmdp.lib.values import name_key
 from crmdp.orgs.models import CatalogItem, Series, User, UserGroup
 from crmdp.orgs.numbering import take_number
@@ -131,12 +131,7 @@ def deal_edit(
             .get(id=deal.id, org_id=origin.org.id)
         )
         changes: list[str] = []
-
-        def put(attribute: str, label: str, value: Any) -> None:
-            old = getattr(current, attribute)
-            if old != value:
-                setattr(current, attribute, value)
-                changes.append(f"{label}: {shown_change(old)} → {shown_change(value)}")
+        put = change_recorder(current, changes, shown_change)
 
         put("name", "name", values.name)
         current.name_key = name_key(current.name)

@@ -4,6 +4,7 @@ what through which way in (SPEC §5: the listener and the sender)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,3 +66,19 @@ class HistoryBuffer:
         if self.entries:
             HistoryEntry.objects.bulk_create(self.entries)
             self.entries = []
+
+
+def change_recorder(
+    record: Any, changes: list[str], shown: Callable[[Any], str]
+) -> Callable[[str, str, Any], None]:
+    """`put(attribute, label, value)` for an edit form: sets the record's attribute
+    and, when the value differs, adds "label: old → new" to `changes`, the words of
+    the one history line an edit writes."""
+
+    def put(attribute: str, label: str, value: Any) -> None:
+        old = getattr(record, attribute)
+        if old != value:
+            setattr(record, attribute, value)
+            changes.append(f"{label}: {shown(old)} → {shown(value)}")
+
+    return put

@@ -13,7 +13,7 @@ from django.utils import timezone
 from crmdp.customers.models import Customer
 from crmdp.deals.editing import put_custom_fields, shown_change
 from crmdp.deals.models import Deal
-from crmdp.history.services import HistoryBuffer, Origin
+from crmdp.history.services import HistoryBuffer, Origin, change_recorder
 from crmdp.orgs.models import CatalogItem, Series, User, UserGroup
 from crmdp.orgs.numbering import take_number
 from crmdp.tickets.models import Ticket, TicketStatus
@@ -85,12 +85,7 @@ def ticket_edit(*, origin: Origin, ticket: Ticket, values: TicketForm) -> list[s
             .get(id=ticket.id, org_id=origin.org.id)
         )
         changes: list[str] = []
-
-        def put(attribute: str, label: str, value: Any) -> None:
-            old = getattr(current, attribute)
-            if old != value:
-                setattr(current, attribute, value)
-                changes.append(f"{label}: {shown_change(old)} → {shown_change(value)}")
+        put = change_recorder(current, changes, shown_change)
 
         old_status = TicketStatus(current.status).label
         if current.status != values.status:

@@ -170,19 +170,26 @@ def _record_facts(ticket: Ticket) -> list[Fact]:
     ]
 
 
+def _ticket_not_found(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """Another org's ticket, or one this member may not see, is as missing as one
+    never made."""
+    back = Link("Tickets", reverse("web:tickets"))
+    return page(
+        request,
+        membership,
+        "web/not_found.html",
+        {"what": "ticket", "back": back},
+        status=404,
+        section="tickets",
+    )
+
+
 @member_view
 def ticket_detail(request: HttpRequest, membership: Membership, code: str) -> HttpResponse:
     back = Link("Tickets", reverse("web:tickets"))
     ticket = visible_ticket(membership, code)
     if ticket is None:
-        return page(
-            request,
-            membership,
-            "web/not_found.html",
-            {"what": "ticket", "back": back},
-            status=404,
-            section="tickets",
-        )
+        return _ticket_not_found(request, membership)
     now = timezone.now()
     cards = [Card("SLA", sla_facts(ticket, now)), Card("Record", _record_facts(ticket))]
     custom = custom_field_facts(ticket.org_id, "ticket", ticket.custom_fields)
@@ -223,15 +230,7 @@ def ticket_status_page(request: HttpRequest, membership: Membership, code: str) 
     """Move a ticket to another status: anyone who may see the ticket may."""
     ticket = visible_ticket(membership, code)
     if ticket is None:
-        back = Link("Tickets", reverse("web:tickets"))
-        return page(
-            request,
-            membership,
-            "web/not_found.html",
-            {"what": "ticket", "back": back},
-            status=404,
-            section="tickets",
-        )
+        return _ticket_not_found(request, membership)
     status = request.POST.get("status", "")
     if status not in TicketStatus.values:
         messages.error(request, f"{status!r} is not a ticket status.")
@@ -248,15 +247,7 @@ def ticket_assign_page(request: HttpRequest, membership: Membership, code: str) 
     """Give a ticket to a member and a group of the org: anyone who may see it may."""
     ticket = visible_ticket(membership, code)
     if ticket is None:
-        back = Link("Tickets", reverse("web:tickets"))
-        return page(
-            request,
-            membership,
-            "web/not_found.html",
-            {"what": "ticket", "back": back},
-            status=404,
-            section="tickets",
-        )
+        return _ticket_not_found(request, membership)
     form = TicketAssignForm(membership.org, request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():
