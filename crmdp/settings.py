@@ -302,6 +302,10 @@ CRMDP_LOGIN_ACCOUNT_FAILURES = env_int("CRMDP_LOGIN_ACCOUNT_FAILURES", 5)
 CRMDP_LOGIN_CLIENT_FAILURES = env_int("CRMDP_LOGIN_CLIENT_FAILURES", 20)
 CRMDP_LOGIN_WINDOW_SECONDS = env_int("CRMDP_LOGIN_WINDOW_SECONDS", 900)
 CRMDP_LOGIN_LOCKOUT_SECONDS = env_int("CRMDP_LOGIN_LOCKOUT_SECONDS", 900)
+# "Forgot password": links sent to one address, and requests taken from one client
+# address, in an hour (crmdp.orgs.logins.reset_allowed).
+CRMDP_RESET_EMAILS_PER_HOUR = env_int("CRMDP_RESET_EMAILS_PER_HOUR", 3)
+CRMDP_RESET_REQUESTS_PER_HOUR = env_int("CRMDP_RESET_REQUESTS_PER_HOUR", 20)
 
 # Bounded cost per request and per sender (issue 13). A new listener's rate limit
 # (0: none); the work one request may carry; refused requests' logging; what one
