@@ -79,6 +79,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self._write_locked = False
         self._nowait = False
         self._wal_index: int | None = None  # the -shm file's descriptor, to read
+        self._sqlite_checkpoints = False  # handed back to SQLite (_checkpoint_by_sqlite)
 
     def create_cursor(self, name: str | None = None) -> Any:
         return self.connection.cursor(factory=_Cursor)
@@ -89,6 +90,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if not self.is_in_memory_db():
             # Checkpoints are ours to run, outside the write lock (`_checkpoint`).
             connection.execute("PRAGMA wal_autocheckpoint = 0")
+            self._sqlite_checkpoints = False
         return connection
 
     @contextmanager
@@ -170,6 +172,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         bounded (tests/server/test_wal_checkpoints.py)."""
         state = self._wal_state()
         if state is None:
+            self._checkpoint_by_sqlite()
             return
         frames, backfilled = state
         threshold = settings.CRMDP_SQLITE_CHECKPOINT_PAGES
@@ -187,6 +190,21 @@ class DatabaseWrapper(base.DatabaseWrapper):
         except sqlite3.Error:
             # Left for the next commit to try again; nothing is lost meanwhile.
             log.warning("WAL checkpoint failed", exc_info=True)
+
+    def _checkpoint_by_sqlite(self) -> None:
+        """The wal-index could not be read (another SQLite's format, a file we may
+        not open): checkpoints go back to SQLite's automatic one, inside COMMIT
+        (slower writers, but a WAL that never stops growing would fill the disk)."""
+        if self.is_in_memory_db() or self._sqlite_checkpoints:
+            return
+        self._sqlite_checkpoints = True
+        pages = settings.CRMDP_SQLITE_CHECKPOINT_PAGES
+        self.connection.execute(f"PRAGMA wal_autocheckpoint = {int(pages)}")
+        log.warning(
+            "CRMDP_SQLITE_CHECKPOINT_PAGES: cannot read %s-shm's header; SQLite "
+            "checkpoints the WAL itself, inside COMMIT",
+            self.settings_dict["NAME"],
+        )
 
     def _wal_state(self) -> tuple[int, int] | None:
         """(frames in the WAL, frames copied into the database already), or None
