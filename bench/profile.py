@@ -12,6 +12,7 @@ import os
 import pstats
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 from bench.database import bench_site, preload
@@ -63,10 +64,12 @@ def _in_process(env: dict[str, str], path: str, args: argparse.Namespace) -> Non
     if os.environ.get("BENCH_SHOW_QUERIES"):  # the statements of one request
         for sql in queries:
             print("  ", sql[:200])
-    began, cpu_began = time.perf_counter(), time.process_time()
+    backend = _backend_cpu(connection)
+    began, cpu_began, backend_began = time.perf_counter(), time.process_time(), backend()
     for _ in range(args.requests):
         one()
     elapsed = time.perf_counter() - began
+    backend_ms = (backend() - backend_began) * 1000 / args.requests
     # This process's CPU time, the database's own work included for SQLite (in
     # process) and not for PostgreSQL: steadier than the wall clock on a shared
     # machine, so it is what before/after comparisons of Python-side costs use.
@@ -75,6 +78,11 @@ def _in_process(env: dict[str, str], path: str, args: argparse.Namespace) -> Non
     print(
         f"{args.mode}: {actions:,} actions in {elapsed:.2f} s = {actions / elapsed:,.0f} actions/s"
         f" in one thread, {cpu_ms:.3f} ms CPU per request, {len(queries)} queries per request"
+        + (
+            f", {backend_ms:.3f} ms CPU of the PostgreSQL backend"
+            if args.engine == "postgres"
+            else ""
+        )
     )
     profiler = cProfile.Profile()
     profiler.enable()
@@ -82,6 +90,26 @@ def _in_process(env: dict[str, str], path: str, args: argparse.Namespace) -> Non
         one()
     profiler.disable()
     _report(profiler, args.top)
+
+
+def _backend_cpu(connection: Any) -> Any:
+    """A function giving the CPU seconds (user + system) used so far by the
+    PostgreSQL server process serving `connection` (0 on SQLite): on a machine
+    where the server shares the cores, the product's cost is both processes'."""
+    if connection.vendor != "postgresql":
+        return lambda: 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def seconds() -> float:
+        # /proc/<pid>/stat: fields 14 and 15 are utime and stime, after the
+        # parenthesised command name (which may hold spaces).
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / ticks
+
+    return seconds
 
 
 def _report(profiler: cProfile.Profile, top: int) -> None:

@@ -123,10 +123,28 @@ def database_from_url(url: str) -> dict[str, object]:
             # Persistent connections: a web worker keeps its connection between requests.
             "CONN_MAX_AGE": env_int("CRMDP_CONN_MAX_AGE", 600),
             "CONN_HEALTH_CHECKS": True,
-            "OPTIONS": options,
+            "OPTIONS": postgres_options(options),
             "TEST": {"NAME": env("CRMDP_TEST_DATABASE_NAME") or None},
         }
     raise ValueError(f"DATABASE_URL: unsupported scheme {parts.scheme!r} (sqlite or postgres)")
+
+
+def postgres_options(given: dict[str, str]) -> dict[str, object]:
+    """psycopg's options: a postgres URL's query parameters, and by default values
+    bound by the server and statements prepared once a connection has run them 5
+    times (psycopg's own threshold; Django turns both off unless told). The
+    listener's statements are then parsed and planned once per connection, not on
+    every request: the PostgreSQL server's CPU per single-action request fell
+    by about 40% (bench/README.md, issue 19). `?prepare_threshold=none` turns
+    preparing off (PgBouncer before 1.21 in transaction mode cannot keep prepared
+    statements), `?server_side_binding=false` both."""
+    options: dict[str, object] = {**given, "server_side_binding": True, "prepare_threshold": 5}
+    if given.get("server_side_binding", "").strip().lower() in {"0", "false", "no", "off"}:
+        options.update(server_side_binding=False, prepare_threshold=None)
+    threshold = given.get("prepare_threshold", "").strip().lower()
+    if threshold:
+        options["prepare_threshold"] = None if threshold in {"none", "off"} else int(threshold)
+    return options
 
 
 def sqlite_database(path: Path) -> dict[str, object]:
@@ -284,6 +302,10 @@ CRMDP_LOGIN_ACCOUNT_FAILURES = env_int("CRMDP_LOGIN_ACCOUNT_FAILURES", 5)
 CRMDP_LOGIN_CLIENT_FAILURES = env_int("CRMDP_LOGIN_CLIENT_FAILURES", 20)
 CRMDP_LOGIN_WINDOW_SECONDS = env_int("CRMDP_LOGIN_WINDOW_SECONDS", 900)
 CRMDP_LOGIN_LOCKOUT_SECONDS = env_int("CRMDP_LOGIN_LOCKOUT_SECONDS", 900)
+# "Forgot password": links sent to one address, and requests taken from one client
+# address, in an hour (crmdp.orgs.logins.reset_allowed).
+CRMDP_RESET_EMAILS_PER_HOUR = env_int("CRMDP_RESET_EMAILS_PER_HOUR", 3)
+CRMDP_RESET_REQUESTS_PER_HOUR = env_int("CRMDP_RESET_REQUESTS_PER_HOUR", 20)
 
 # Bounded cost per request and per sender (issue 13). A new listener's rate limit
 # (0: none); the work one request may carry; refused requests' logging; what one

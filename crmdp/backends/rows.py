@@ -21,8 +21,9 @@ insert; re-measure with that command before removing it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from datetime import datetime
-from functools import cache
+from functools import cache, partial
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -30,6 +31,8 @@ from django.db import connection
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import DateTimeField, Field, JSONField, Model, signals
 from django.db.models.base import ModelState
+
+from crmdp.backends import pipelines
 
 M = TypeVar("M", bound=Model)
 
@@ -221,7 +224,8 @@ def insert(objects: Sequence[M], *, return_ids: bool = False) -> Sequence[M]:
     preparers = _preparers(model, with_pk)
     ops = connection.ops
     unnest = len(objects) > 1 and _unnestable(model, with_pk)
-    with connection.cursor() as cursor:
+    cursor = connection.cursor()
+    try:
         for start in range(0, len(objects), _CHUNK):
             chunk = objects[start : start + _CHUNK]
             rows: list[list[Any]] = []
@@ -241,12 +245,28 @@ def insert(objects: Sequence[M], *, return_ids: bool = False) -> Sequence[M]:
             sql = _insert_sql(model, with_pk, UNNEST if unnest else len(chunk), returning)
             cursor.execute(sql, params)
             if returning:
-                for obj, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
-                    obj.pk = pk
+                if pipelines.when_answered(partial(_read_ids, cursor, chunk)):
+                    cursor = connection.cursor()  # that one's answer is read later
+                else:
+                    _read_ids(cursor, chunk, close=False)
             for obj in chunk:
                 obj._state.adding = False
                 obj._state.db = connection.alias
+    finally:
+        # As Django's own `with cursor` does: a failure to close is not the error.
+        with suppress(connection.Database.Error):  # type: ignore[attr-defined]
+            cursor.close()
     return objects
+
+
+def _read_ids(cursor: Any, chunk: Sequence[Model], close: bool = True) -> None:
+    """Set the ids an INSERT … RETURNING gave to the objects it inserted."""
+    try:
+        for obj, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
+            obj.pk = pk
+    finally:
+        if close:
+            cursor.close()
 
 
 def select(model: type[M], sql: str, params: Sequence[Any]) -> list[M]:

@@ -21,6 +21,7 @@ from django.db import DatabaseError, OperationalError, transaction
 
 from crmdp.backends import rows
 from crmdp.backends.locks import writers_interleave
+from crmdp.backends.pipelines import pipelined
 from crmdp.backends.statements import ends_the_transaction, transient, writes_counted
 from crmdp.customers import writing
 from crmdp.customers.locking import customer_key, lock_identities
@@ -57,7 +58,9 @@ def write(
     """Run the `planned` actions in one transaction and return what `closing` makes
     of their results. `opening()` runs first in that transaction and `closing` last
     (the idempotency claim and the delivery log), so that they commit, or roll back
-    and run again, with the actions."""
+    and run again, with the actions. `closing` runs with the batch's writes in one
+    `pipelined()` block: it may write, and must not read a write's answer (a row
+    count; an id returned is set at the block's end)."""
     actions = [plan.action for plan in planned if plan.action]
     locks = [key for action in actions for key in action.lock_keys()]
     attempt, savepoints = 1, False
@@ -69,8 +72,11 @@ def write(
                 batch.prepare(actions, locks)
                 with writes_counted(batch.count_write):
                     results = [batch.execute(plan) for plan in planned]
-                batch.flush()
-                done = closing(opened, results)
+                # The request's writes, queued and sent together (no answer of
+                # theirs is read before the end), then COMMIT.
+                with pipelined():
+                    batch.flush()
+                    done = closing(opened, results)
             return done
         except NeedsSavepoints:
             # Rolled back whole; run again, each action in a savepoint of its own.

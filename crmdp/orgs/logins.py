@@ -69,6 +69,7 @@ def login_failed(*, email: str, client: str, now: datetime | None = None) -> Non
     # or over many emails must not grow it for ever.
     LoginThrottle.objects.filter(
         Q(locked_until__isnull=True) | Q(locked_until__lte=at),
+        scope__in=(Scope.ACCOUNT, Scope.CLIENT),  # the reset counts keep their hour
         window_started_at__lt=at - window,
     ).delete()
 
@@ -94,12 +95,50 @@ def login_succeeded(*, email: str) -> None:
 
 def login_unlock(*, email: str = "", client: str = "") -> int:
     """Lift the lock and the count of an account and/or a client address (the
-    operator's `crmdp user unlock`); how many were lifted."""
+    operator's `crmdp user unlock`), and their "forgot password" counts; how many
+    locks and counts were lifted."""
     keys = _keys(email, client)
     query = Q(pk__in=[])
     if email.strip():
-        query |= Q(scope=Scope.ACCOUNT, key=keys[Scope.ACCOUNT])
+        query |= Q(scope__in=(Scope.ACCOUNT, Scope.RESET_EMAIL), key=keys[Scope.ACCOUNT])
     if client.strip():
-        query |= Q(scope=Scope.CLIENT, key=keys[Scope.CLIENT])
+        query |= Q(scope__in=(Scope.CLIENT, Scope.RESET_CLIENT), key=keys[Scope.CLIENT])
     deleted, _ = LoginThrottle.objects.filter(query).delete()
     return deleted
+
+
+RESET_WINDOW = timedelta(hours=1)
+
+
+@transaction.atomic
+def reset_allowed(*, email: str, client: str, now: datetime | None = None) -> bool:
+    """Count one "forgot password" request; whether its link may be sent.
+
+    At most CRMDP_RESET_REQUESTS_PER_HOUR requests from one client address, and
+    CRMDP_RESET_EMAILS_PER_HOUR links to one address, in an hour that starts with the
+    first request (0 or less: none). Counted in the database, as failed logins are:
+    a count kept in each web process would allow the limit once per process. A
+    request refused by the client's limit is not counted against the address."""
+    at = now or timezone.now()
+    keys = _keys(email, client)
+    limits = (
+        (Scope.RESET_CLIENT, keys[Scope.CLIENT], settings.CRMDP_RESET_REQUESTS_PER_HOUR),
+        (Scope.RESET_EMAIL, keys[Scope.ACCOUNT], settings.CRMDP_RESET_EMAILS_PER_HOUR),
+    )
+    allowed = True
+    for scope, key, limit in limits:
+        row = _row(scope, key, at)
+        if row.window_started_at <= at - RESET_WINDOW:
+            row.failures, row.window_started_at = 0, at
+        if row.failures >= limit:
+            allowed = False
+            break
+        row.failures += 1
+        row.save(update_fields=["failures", "window_started_at"])
+    # Counts whose hour is over matter no more (a spray over many addresses must
+    # not grow the table for ever).
+    LoginThrottle.objects.filter(
+        scope__in=(Scope.RESET_EMAIL, Scope.RESET_CLIENT),
+        window_started_at__lt=at - RESET_WINDOW,
+    ).delete()
+    return allowed

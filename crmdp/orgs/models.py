@@ -253,7 +253,8 @@ class CustomFieldDefinition(models.Model):
 
 class LoginThrottle(models.Model):
     """Failed logins of one account (an email, whether or not it has a login) or one
-    client address, counted in a window; past the limit, locked until a time.
+    client address, counted in a window; past the limit, locked until a time. Also
+    "forgot password" requests per address and per client, counted in an hour.
 
     In the database, not in a process: every web process must see the same count,
     or N processes would allow N times the attempts.
@@ -262,10 +263,13 @@ class LoginThrottle(models.Model):
     class Scope(models.TextChoices):
         ACCOUNT = "account"
         CLIENT = "client"
+        # "Forgot password" requests, counted the same way (crmdp.orgs.logins).
+        RESET_EMAIL = "reset_mail"  # links asked for one address
+        RESET_CLIENT = "reset_ip"  # requests from one client address
 
     scope = models.CharField(max_length=10, choices=Scope.choices)
     key = models.CharField(max_length=254)  # the email (lower case) or the client address
-    failures = models.PositiveIntegerField(default=0)
+    failures = models.PositiveIntegerField(default=0)  # for the reset scopes: requests
     window_started_at = models.DateTimeField(default=now)
     locked_until = models.DateTimeField(null=True, blank=True)
 

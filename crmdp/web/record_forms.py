@@ -236,7 +236,10 @@ class CustomerForm(SharingFields):
             for name in ("lastname", "gender", "date_of_birth", "company"):
                 del self.fields[name]
         elif kind == Kind.CONTACT:
-            self.fields["company"].help_text = "The account this contact works for, by its name."
+            self.fields["company"].help_text = (
+                "The account this contact works for, by its name; a new account is "
+                "created when none has it."
+            )
         self.definitions: list[CustomFieldDefinition] = list(
             record_type_fields(membership.org_id, self.record_type)
         )

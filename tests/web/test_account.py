@@ -4,26 +4,20 @@ when they forgot it (through the configured SMTP server), and admins rename grou
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
-import pytest
 from django.core import mail
 from django.test import Client
+from django.utils import timezone
 
-from crmdp.orgs.models import Role, User, UserGroup
+from crmdp.orgs.logins import login_failed, login_unlock, reset_allowed
+from crmdp.orgs.models import LoginThrottle, Role, User, UserGroup
 from crmdp.orgs.services import group_add, org_create, user_add
-from crmdp.web.pages import account
 from tests.conftest import SENDER
 from tests.messaging.servers import smtp_server
 from tests.web.conftest import OWNER_PASSWORD
 
 NEW_PASSWORD = "a-much-longer-secret-17"
-
-
-@pytest.fixture(autouse=True)
-def fresh_reset_limits(monkeypatch):
-    """Each test starts with nobody having asked for a link yet."""
-    monkeypatch.setattr(account, "_per_email", account.SlidingLimit(3, window=3600))
-    monkeypatch.setattr(account, "_per_client", account.SlidingLimit(20, window=3600))
 
 
 def logs_in(email: str, password: str) -> bool:
@@ -102,10 +96,66 @@ def test_the_link_expires(org, settings, monkeypatch):
     assert b"This link no longer works" in Client().get(link, follow=True).content
 
 
-def test_forgot_password_is_throttled_per_address_without_saying_so(org):
+def test_forgot_password_is_throttled_per_address_without_saying_so(org, settings):
+    assert settings.CRMDP_RESET_EMAILS_PER_HOUR == 3  # the documented default
     for _ in range(5):
         assert b"If a login uses that address" in _ask(SENDER)
-    assert len(mail.outbox) == account.RESET_EMAILS_PER_HOUR
+    assert len(mail.outbox) == 3
+
+
+def test_the_reset_limits_are_the_operators_settings(org, settings):
+    settings.CRMDP_RESET_EMAILS_PER_HOUR = 1
+    _ask(SENDER), _ask(SENDER)
+    assert len(mail.outbox) == 1
+    settings.CRMDP_RESET_EMAILS_PER_HOUR = 5
+    settings.CRMDP_RESET_REQUESTS_PER_HOUR = 3  # from this one client, whatever the address
+    _ask(SENDER), _ask(SENDER)
+    assert len(mail.outbox) == 2  # the client's third request, not its fourth
+    settings.CRMDP_RESET_REQUESTS_PER_HOUR = 0  # none at all: the page still answers the same
+    assert b"If a login uses that address" in _ask(SENDER)
+    assert len(mail.outbox) == 2
+
+
+def test_the_reset_count_is_shared_by_every_web_process(org):
+    """Counted in the database: requests another web process took (here, straight
+    through the service, from other client addresses) use up the same address's
+    hour, so N processes do not send N times the links."""
+    for client in ("203.0.113.1", "203.0.113.2", "203.0.113.3"):
+        assert reset_allowed(email=SENDER.upper(), client=client)  # the same address
+    assert b"If a login uses that address" in _ask(SENDER)
+    assert mail.outbox == []
+
+
+def test_the_reset_count_starts_again_after_an_hour_and_old_counts_are_pruned(org):
+    an_hour_ago = timezone.now() - timedelta(minutes=61)
+    for _ in range(3):
+        reset_allowed(email=SENDER, client="203.0.113.9", now=an_hour_ago)
+    reset_allowed(email="someone-else@example.com", client="203.0.113.8", now=an_hour_ago)
+    _ask(SENDER)
+    assert len(mail.outbox) == 1
+    # Only the counts of this hour are left: the address's (started again) and the
+    # test client's; the other address's and client's are gone.
+    assert set(LoginThrottle.objects.values_list("scope", "key", "failures")) == {
+        ("reset_mail", SENDER, 1),
+        ("reset_ip", "127.0.0.1", 1),
+    }
+
+
+def test_failed_logins_do_not_wipe_the_reset_count_and_unlock_lifts_it(org, settings):
+    settings.CRMDP_LOGIN_WINDOW_SECONDS = 60  # shorter than the reset hour
+    for _ in range(3):
+        _ask(SENDER)
+    # A failed login two minutes later prunes the login counts older than its window,
+    # and must leave the hour's reset counts alone.
+    login_failed(
+        email="x@example.com", client="203.0.113.5", now=timezone.now() + timedelta(minutes=2)
+    )
+    _ask(SENDER)
+    assert len(mail.outbox) == 3
+    # The operator lifts the address's count (`crmdp user unlock --email`).
+    assert login_unlock(email=SENDER) == 1
+    _ask(SENDER)
+    assert len(mail.outbox) == 4
 
 
 def test_the_link_goes_out_through_the_configured_smtp_server(org, settings):

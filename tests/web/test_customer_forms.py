@@ -314,17 +314,50 @@ def test_choice_custom_fields_offer_their_choices(guide_org, owner):
     )
 
 
-def test_editing_a_contacts_company_names_an_existing_account(guide_org, owner):
+def test_editing_a_contacts_company_links_the_account_of_that_name(guide_org, owner):
     owner.post("/accounts/new/", {"name": "Acme Trading", "permit_status": "1"})
     owner.post("/contacts/new/", contact())
     acme = Customer.objects.get(org=guide_org, kind="account")
     lan = Customer.objects.get(org=guide_org, kind="contact")
-    response = owner.post(f"/contacts/{lan.code}/edit/", contact(company="Nowhere Ltd"))
-    assert any("No account is named “Nowhere Ltd”" in error for error in errors(response.content))
     owner.post(f"/contacts/{lan.code}/edit/", contact(company="  acme trading "))
     lan.refresh_from_db()
     assert lan.company == acme
     assert HistoryEntry.objects.filter(customer=acme, mentions_customer=lan).exists()
+    assert Customer.objects.filter(org=guide_org, kind="account").count() == 1
+
+
+def test_editing_a_contacts_company_to_a_new_name_creates_that_account(guide_org, owner):
+    other, their_post = other_org()
+    their_post.actions(
+        ("add-contact", {"name": "Nowhere Ltd", "type": 1}), sender="boss@other.example"
+    )
+    owner.post("/contacts/new/", contact())
+    lan = Customer.objects.get(org=guide_org, kind="contact")
+    page = owner.get(f"/contacts/{lan.code}/edit/").content.decode()
+    assert "a new account is created when none has it" in page
+    response = owner.post(f"/contacts/{lan.code}/edit/", contact(company="Nowhere Ltd"))
+    assert response.status_code == 302, errors(response.content)
+    lan.refresh_from_db()
+    # A new account of this org, not the other org's of the same name.
+    nowhere = Customer.objects.get(org=guide_org, kind="account")
+    assert (lan.company, nowhere.name) == (nowhere, "Nowhere Ltd")
+    assert Customer.objects.filter(org=other, name="Nowhere Ltd").count() == 1
+    assert HistoryEntry.objects.filter(customer=nowhere, text__startswith="Created").exists()
+    assert "Nowhere Ltd" in owner.get(f"/contacts/{lan.code}/").content.decode()
+    # The same name again (any case) finds that account: no second one.
+    owner.post(f"/contacts/{lan.code}/edit/", contact(company="NOWHERE LTD", lastname="Le"))
+    assert Customer.objects.filter(org=guide_org, kind="account").count() == 1
+
+
+def test_an_edit_that_is_refused_creates_no_account(guide_org, owner):
+    owner.post("/contacts/new/", contact(email="mai@example.com", name="Mai"))
+    owner.post("/contacts/new/", contact())
+    lan = Customer.objects.get(org=guide_org, kind="contact", name="Lan")
+    response = owner.post(
+        f"/contacts/{lan.code}/edit/", contact(company="Nowhere Ltd", email="mai@example.com")
+    )
+    assert any("already belongs to" in error for error in errors(response.content))
+    assert not Customer.objects.filter(org=guide_org, kind="account").exists()
 
 
 def test_a_source_chosen_by_hand_is_saved_shown_filtered_on_and_edited_in_history(guide_org, owner):

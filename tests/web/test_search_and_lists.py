@@ -7,12 +7,15 @@ import csv
 import io
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from crmdp.listeners.services import ListenerSettings, listener_create
 from crmdp.orgs.models import Role
 from crmdp.orgs.services import org_create, user_add
 from crmdp.web import records
+from crmdp.web.pages import related
 from crmdp.web.records import csv_safe
 from tests.conftest import Poster
 from tests.listeners.guide_org import set_up_guide_org
@@ -239,3 +242,18 @@ def test_a_query_with_a_nul_byte_is_an_empty_search_not_an_error(owner, thu):
     response = owner.get("/search/", {"q": "Thu\x00"})
     assert response.status_code == 200
     assert names_listed(response.content) == []
+
+
+def test_a_search_matching_very_many_counts_them_only_up_to_a_bound(owner, post, monkeypatch):
+    """ "All N →" under a search result counts at most COUNTED_UP_TO records (the
+    count's own query is bounded), and says "N+" past it."""
+    monkeypatch.setattr(related, "COUNTED_UP_TO", 12)
+    post.actions(*[("add-contact", {"name": f"Nguyen {n}"}) for n in range(11)])
+    people = section(owner.get("/search/", {"q": "nguyen"}).content, "Contacts and accounts")
+    assert "All 11 →" in people
+    post.actions(*[("add-contact", {"name": f"Nguyen {n}"}) for n in range(11, 16)])
+    with CaptureQueriesContext(connection) as queries:
+        people = section(owner.get("/search/", {"q": "nguyen"}).content, "Contacts and accounts")
+    assert "All 12+ →" in people
+    (count,) = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper() and "nguyen" in q["sql"]]
+    assert "LIMIT 13" in count.upper()

@@ -17,21 +17,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
 
-from crmdp.lib.throttle import SlidingLimit
+from crmdp.orgs.logins import reset_allowed
 from crmdp.orgs.models import Membership
 from crmdp.web.access import member_view
 from crmdp.web.layout import page
 from crmdp.web.pages.session import client_of
 
 log = logging.getLogger(__name__)
-
-# "Forgot password" sends at most this many emails an hour to one address, and takes
-# at most this many requests an hour from one client address; past either, the page
-# answers the same and sends nothing (per web process, as the listener's token limit).
-RESET_EMAILS_PER_HOUR = 3
-RESET_REQUESTS_PER_HOUR = 20
-_per_email = SlidingLimit(RESET_EMAILS_PER_HOUR, window=3600)
-_per_client = SlidingLimit(RESET_REQUESTS_PER_HOUR, window=3600)
 
 
 @member_view
@@ -54,14 +46,15 @@ def password_change(request: HttpRequest, membership: Membership) -> HttpRespons
 
 class ThrottledResetForm(PasswordResetForm):
     """Django's reset form (one-time link, same answer whether or not the address has
-    a login) with a limit per address and per client, and a mail failure logged
-    rather than shown: the page must not tell who has a login."""
+    a login) with a limit per address and per client (CRMDP_RESET_EMAILS_PER_HOUR,
+    CRMDP_RESET_REQUESTS_PER_HOUR; past either, the page answers the same and sends
+    nothing), and a mail failure logged rather than shown: the page must not tell
+    who has a login."""
 
     client = ""
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        email = self.cleaned_data["email"].strip().lower()
-        if _per_client.hit(self.client) or _per_email.hit(email):
+        if not reset_allowed(email=self.cleaned_data["email"], client=self.client):
             log.warning("password reset not sent: too many requests (client %s)", self.client)
             return
         super().save(*args, **kwargs)

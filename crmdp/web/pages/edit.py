@@ -9,12 +9,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from crmdp.customers import keys as keymod
 from crmdp.customers.models import Customer, Kind
+from crmdp.customers.reading import CustomerInput
 from crmdp.customers.selectors import visible_customer, visible_customers
 from crmdp.deals.selectors import deal_number, visible_deal
 from crmdp.lib.issues import ActionFailed
@@ -184,6 +186,17 @@ def _company_named(membership: Membership, name: str) -> Customer | None:
     )
 
 
+def _account_added(membership: Membership, name: str) -> Customer:
+    """The account a contact's edited "Company" names when the member sees none of
+    that name: created, as New contact's Company creates it (an account of that name
+    the member may not see is linked, not repeated: customer_create's rule)."""
+    result = customer_add_by_hand(
+        membership=membership, data=CustomerInput(path="company", name=name), kind=Kind.ACCOUNT
+    )
+    assert result.customer is not None  # created or found, never "not_found"
+    return result.customer
+
+
 def _customer_edit(
     request: HttpRequest, membership: Membership, code: str, kinds: tuple[Kind, ...]
 ) -> HttpResponse:
@@ -207,15 +220,10 @@ def _customer_edit(
     url = customer_url(customer)
     if request.method == "POST":
         data = form.customer_input()
+        company_name = form.cleaned_data.get("company", "") if kind == Kind.CONTACT else ""
         company = None
-        if data is not None and kind == Kind.CONTACT and form.cleaned_data.get("company"):
-            company = _company_named(membership, form.cleaned_data["company"])
-            if company is None:
-                form.add_error(
-                    "company",
-                    f"No account is named “{form.cleaned_data['company']}”; add it first "
-                    "(New account), then choose it here.",
-                )
+        if data is not None and company_name:
+            company = _company_named(membership, company_name)
         if data is not None:
             for taken in identity_taken(membership, data, kind, but=customer):
                 seen = visible_customer(membership, taken.customer.code, (taken.customer.kind,))
@@ -224,15 +232,19 @@ def _customer_edit(
         if data is not None and not form.errors:
             owner, permit = form.sharing()
             try:
-                changes = customer_edit(
-                    membership=membership,
-                    customer=customer,
-                    data=data,
-                    owner=owner if sharing else None,
-                    permit=permit if sharing else None,
-                    company=company,
-                    source=form.cleaned_data.get("source"),
-                )
+                # A new account only together with the edit that names it.
+                with transaction.atomic():
+                    if company_name and company is None:
+                        company = _account_added(membership, company_name)
+                    changes = customer_edit(
+                        membership=membership,
+                        customer=customer,
+                        data=data,
+                        owner=owner if sharing else None,
+                        permit=permit if sharing else None,
+                        company=company,
+                        source=form.cleaned_data.get("source"),
+                    )
             except ActionFailed as failure:  # a rule of the service, named by its field
                 for issue in failure.issues:
                     form.problem(issue.field, issue.message)

@@ -112,6 +112,18 @@ class RelatedTable:
     more: Link | None = None  # "All 14 →" when there are more than shown
 
 
+# "All N →" counts at most this many: a search word that matches half a million
+# customers must not have the database count them all to draw a link.
+COUNTED_UP_TO = 1000
+
+
+def counted(records: QuerySet[Any]) -> str:
+    """How many `records` there are, "1,000+" past COUNTED_UP_TO (the count reads
+    no more rows than that)."""
+    total = records[: COUNTED_UP_TO + 1].count()
+    return f"{COUNTED_UP_TO:,}+" if total > COUNTED_UP_TO else f"{total:,}"
+
+
 def related_table(
     title: str,
     key: str,
@@ -127,7 +139,7 @@ def related_table(
     found = list(records[: SHOWN + 1])
     more = None
     if len(found) > SHOWN and more_url:
-        more = Link(f"All {records.count()} →", more_url)
+        more = Link(f"All {counted(records)} →", more_url)
     rows = [
         Row(url(record) if url else "", [(column, column.cell(record)) for column in columns])
         for record in found[:SHOWN]
@@ -230,7 +242,7 @@ def message_list(
     ]
     more = None
     if len(found) > SHOWN and manager and more_url:
-        more = Link(f"All {messages.count()} →", more_url)
+        more = Link(f"All {counted(messages)} →", more_url)
     return MessageList(items, more)
 
 
