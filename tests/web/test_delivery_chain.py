@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -42,12 +43,18 @@ class Answer:
 
 
 @pytest.fixture
-def served() -> Iterator[Handler]:
-    # As Django's test client does: the test's transaction is not a connection to close.
+def served() -> Handler:
+    return Handler()
+
+
+@contextmanager
+def keeping_the_test_transaction() -> Iterator[None]:
+    """As Django's test client does around each request: the test's transaction is
+    not a connection for the request's end to close (it would, on PostgreSQL)."""
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     try:
-        yield Handler()
+        yield
     finally:
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
@@ -81,9 +88,10 @@ def call(
         started.extend([status, headers])
         return io.BytesIO().write
 
-    chunks = app(environ, start_response)
-    body_out = b"".join(chunks)
-    chunks.close()
+    with keeping_the_test_transaction():
+        chunks = app(environ, start_response)
+        body_out = b"".join(chunks)
+        chunks.close()
     return Answer(started[0], started[1], body_out)
 
 
