@@ -190,6 +190,9 @@ DATABASES = {
         else sqlite_database(DATA_DIR / "crmdp.sqlite3")
     )
 }
+# SQLite: WAL pages waiting that make a committing thread checkpoint, after it has
+# released the write lock (crmdp/backends/sqlite/base.py).
+CRMDP_SQLITE_CHECKPOINT_PAGES = max(env_int("CRMDP_SQLITE_CHECKPOINT_PAGES", 1000), 1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from contextlib import suppress
 from datetime import datetime
 from functools import cache, partial
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.db import connection
@@ -267,6 +267,70 @@ def _read_ids(cursor: Any, chunk: Sequence[Model], close: bool = True) -> None:
     finally:
         if close:
             cursor.close()
+
+
+class Prepared(Generic[M]):
+    """One row whose INSERT is ready but for a few `late` columns (see `prepare`)."""
+
+    def __init__(self, instance: M, params: list[Any], late: dict[str, int]) -> None:
+        self.instance = instance
+        self.params = params
+        self.late = late  # attribute → its position in params
+
+    def insert(self, **late: Any) -> M:
+        """Set the late columns and INSERT the row now; its id is set on the
+        instance (RETURNING), as `insert` sets it."""
+        if late.keys() != self.late.keys():
+            raise TypeError(f"late columns are {sorted(self.late)}, got {sorted(late)}")
+        model = type(self.instance)
+        ops = connection.ops
+        params = list(self.params)
+        for field, attname, plain, prepare in _preparers(model, False):
+            position = self.late.get(attname)
+            if position is None:
+                continue
+            setattr(self.instance, attname, late[attname])
+            value = late[attname] if plain else field.pre_save(self.instance, add=True)
+            params[position] = value if type(value) in plain else prepare(value, ops)
+        cursor: Any = connection.cursor()
+        try:
+            cursor.execute(_insert_sql(model, False, 1, True), params)
+            # In a pipelined() block (PostgreSQL) the id is set at its end.
+            if pipelines.when_answered(partial(_read_ids, cursor, [self.instance])):
+                cursor = None  # closed once its answer is read
+            else:
+                _read_ids(cursor, [self.instance], close=False)
+        finally:
+            if cursor is not None:
+                with suppress(connection.Database.Error):  # type: ignore[attr-defined]
+                    cursor.close()
+        self.instance._state.adding = False
+        self.instance._state.db = connection.alias
+        return self.instance
+
+
+def prepare(model: type[M], late: Sequence[str], **values: Any) -> Prepared[M]:
+    """A new row of `model` (built as `build` does, its id to come from the
+    database) with every column converted for the INSERT now, but the `late` ones
+    (attribute names): for a row whose last few values are known only inside a
+    transaction (the delivery log's answer), so that the rest of the work is done
+    before it opens."""
+    instance = build(model, **values)
+    ops = connection.ops
+    params: list[Any] = []
+    positions: dict[str, int] = {}
+    for field, attname, plain, convert in _preparers(model, False):
+        if attname in late:
+            positions[attname] = len(params)
+            params.append(None)
+            continue
+        value = getattr(instance, attname) if plain else field.pre_save(instance, add=True)
+        params.append(value if type(value) in plain else convert(value, ops))
+    if positions.keys() != set(late):
+        raise TypeError(
+            f"{model.__name__} has no column among {sorted(set(late) - positions.keys())}"
+        )
+    return Prepared(instance, params, positions)
 
 
 def select(model: type[M], sql: str, params: Sequence[Any]) -> list[M]:

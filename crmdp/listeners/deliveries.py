@@ -68,8 +68,27 @@ def save_delivery(
     spam: bool = False,
 ) -> Delivery:
     """Insert the log entry of one request, in the caller's transaction."""
-    delivery = rows.build(
+    entry = prepare_delivery(listener, inbound, request_id, body, sender, started, body_size, spam)
+    return finish_delivery(entry, reply, started, outcomes)
+
+
+def prepare_delivery(
+    listener: Listener,
+    inbound: Inbound,
+    request_id: uuid.UUID | None,
+    body: bytes,
+    sender: User | str | None,
+    started: float,
+    body_size: int | None = None,
+    spam: bool = False,
+) -> rows.Prepared[Delivery]:
+    """The log entry of one request with everything but its answer, ready to insert:
+    made before the request's write transaction opens, so that on SQLite the
+    database's one write lock is not held while the raw body, the headers and the
+    sender are converted for storing (issue 19)."""
+    return rows.prepare(
         Delivery,
+        _ANSWER,
         listener=listener,
         org_id=listener.org_id,
         request_id=request_id or uuid.uuid4(),
@@ -77,20 +96,32 @@ def save_delivery(
         content_type=inbound.content_type[:200],
         body=body,
         body_size=body_size or (len(body) if body else (inbound.declared_length or 0)),
-        status=reply.status,
-        response=storable(reply.body),
-        outcomes=dict(outcomes or {}),
         sender=(sender.email if isinstance(sender, User) else sender or "")[:254],
         idempotency_key=printable(inbound.idempotency_key or "")[:200],
         # When the request arrived, not when its processing ended.
         received_at=timezone.now() - timedelta(seconds=time.monotonic() - started),
-        duration_ms=round((time.monotonic() - started) * 1000, 3),
         replay_of=inbound.replay_of,
         format=listener.format,
         spam=spam,
     )
-    rows.insert([delivery], return_ids=True)  # the hot path: no query compiler
-    return delivery
+
+
+_ANSWER = ("status", "response", "outcomes", "duration_ms")  # known at the end only
+
+
+def finish_delivery(
+    entry: rows.Prepared[Delivery],
+    reply: Reply,
+    started: float,
+    outcomes: Counter[str] | None = None,
+) -> Delivery:
+    """Insert a prepared log entry with its answer, in the caller's transaction."""
+    return entry.insert(
+        status=reply.status,
+        response=storable(reply.body),
+        outcomes=dict(outcomes or {}),
+        duration_ms=round((time.monotonic() - started) * 1000, 3),
+    )
 
 
 def printable(text: str) -> str:

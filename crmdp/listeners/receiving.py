@@ -20,9 +20,11 @@ from crmdp.history.services import Origin
 from crmdp.listeners import batch
 from crmdp.listeners.actions import plan
 from crmdp.listeners.deliveries import (
+    finish_delivery,
     log_failure,
     log_refused,
     log_rejected,
+    prepare_delivery,
     save_delivery,
     storable,
 )
@@ -126,6 +128,9 @@ def _accept(
     # Reading needs no lock: it happens before the write transaction opens.
     planned = [plan(index, item, directory) for index, item in enumerate(items)]
 
+    # The log entry's every column but the answer, before the transaction opens.
+    entry = prepare_delivery(listener, inbound, origin.request_id, body, origin.actor, started)
+
     def claim() -> IdempotencyRecord | None:
         return claim_key(listener, key, body) if key else None
 
@@ -135,10 +140,7 @@ def _accept(
             IdempotencyRecord.objects.filter(id=record.id).update(
                 status=reply.status, response=storable(reply.body)
             )
-        outcomes = Counter(result["status"] for result in results)
-        save_delivery(
-            listener, inbound, origin.request_id, body, origin.actor, reply, started, outcomes
-        )
+        finish_delivery(entry, reply, started, Counter(result["status"] for result in results))
         return reply
 
     try:

@@ -9,20 +9,37 @@ to the next waiting thread or process the moment it is released. Transactions
 start with BEGIN IMMEDIATE in any case (settings), so this changes who waits how,
 not what runs together. The busy timeout stays as the safety net for writes made
 outside a transaction.
+
+WAL checkpoints run after the flock is released (see `_checkpoint`), not inside
+a commit: SQLite's own automatic checkpoint runs in the `COMMIT` of whichever
+writer crossed its threshold, while that writer still held the flock.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
+import sqlite3
+import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
+from django.conf import settings
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base
+
+log = logging.getLogger(__name__)
+
+# The wal-index (the -shm file, https://sqlite.org/walformat.html): its header's
+# version, the last valid frame in the WAL (mxFrame) and how many frames are
+# copied into the database already (nBackfill), in the host's byte order.
+_WAL_INDEX_VERSION = 3007000
+_HEADER = struct.Struct("=I12xI")  # iVersion at 0, mxFrame at 16
+_BACKFILLED = struct.Struct("=I")  # nBackfill at 96
 
 
 def _create_private(name: str) -> None:
@@ -61,13 +78,18 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self._write_lock: int | None = None  # the lock file's descriptor
         self._write_locked = False
         self._nowait = False
+        self._wal_index: int | None = None  # the -shm file's descriptor, to read
 
     def create_cursor(self, name: str | None = None) -> Any:
         return self.connection.cursor(factory=_Cursor)
 
     def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
         _create_private(str(conn_params.get("database", "")))
-        return super().get_new_connection(conn_params)
+        connection = super().get_new_connection(conn_params)
+        if not self.is_in_memory_db():
+            # Checkpoints are ours to run, outside the write lock (`_checkpoint`).
+            connection.execute("PRAGMA wal_autocheckpoint = 0")
+        return connection
 
     @contextmanager
     def nowait(self) -> Iterator[None]:
@@ -117,10 +139,76 @@ class DatabaseWrapper(base.DatabaseWrapper):
             raise
 
     def _commit(self) -> None:
+        wrote = self._write_locked
         try:
             super()._commit()  # type: ignore[misc]
+            if wrote:
+                self._checkpoint(locked=True)
         finally:
             self._release_write_lock()
+        if wrote:
+            self._checkpoint(locked=False)
+
+    def _checkpoint(self, *, locked: bool) -> None:
+        """Copy the WAL's pages into the database, as SQLite's automatic checkpoint
+        did inside COMMIT (every 1,000 pages, while the committing writer held the
+        flock and every other writer waited), but mostly after the flock is
+        released. The check reads 8 bytes of the wal-index per commit.
+
+        - Unlocked: once CRMDP_SQLITE_CHECKPOINT_PAGES pages wait to be copied. A
+          PASSIVE checkpoint neither waits for nor blocks anyone.
+        - Locked: SQLite reuses the WAL from its start only when a writer begins
+          with every page copied and no reader still reading from the WAL. With
+          writers back to back, the next one has always begun before an unlocked
+          checkpoint ends, and the WAL would grow without bound. So once it holds
+          twice the threshold, a RESTART checkpoint runs before the flock is
+          released: it copies the pages committed since the last unlocked
+          checkpoint (at most the threshold) and waits up to 5 ms for readers to
+          leave the WAL, so that the next writer starts it afresh.
+
+        Every committing process checks, so web processes alone keep the WAL
+        bounded (tests/server/test_wal_checkpoints.py)."""
+        state = self._wal_state()
+        if state is None:
+            return
+        frames, backfilled = state
+        threshold = settings.CRMDP_SQLITE_CHECKPOINT_PAGES
+        waiting = frames - backfilled
+        try:
+            if not locked and waiting >= threshold:
+                self.connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            elif locked and frames >= 2 * threshold and waiting < threshold:
+                timeout_ms = self.connection.execute("PRAGMA busy_timeout").fetchone()[0]
+                self.connection.execute("PRAGMA busy_timeout = 5")
+                try:
+                    self.connection.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
+                finally:
+                    self.connection.execute(f"PRAGMA busy_timeout = {int(timeout_ms)}")
+        except sqlite3.Error:
+            # Left for the next commit to try again; nothing is lost meanwhile.
+            log.warning("WAL checkpoint failed", exc_info=True)
+
+    def _wal_state(self) -> tuple[int, int] | None:
+        """(frames in the WAL, frames copied into the database already), or None
+        when unknown (an in-memory database, a wal-index of another version)."""
+        if self._wal_index is None:
+            if self.is_in_memory_db():
+                return None
+            try:
+                self._wal_index = os.open(f"{self.settings_dict['NAME']}-shm", os.O_RDONLY)
+            except OSError:
+                return None
+        try:
+            header = os.pread(self._wal_index, 100, 0)
+        except OSError:
+            return None
+        if len(header) < 100:
+            return None
+        version, frames = _HEADER.unpack_from(header, 0)
+        if version != _WAL_INDEX_VERSION:
+            return None
+        (backfilled,) = _BACKFILLED.unpack_from(header, 96)
+        return frames, min(backfilled, frames)
 
     def _rollback(self) -> None:
         try:
@@ -136,3 +224,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
             if self._write_lock is not None:
                 os.close(self._write_lock)
                 self._write_lock = None
+            if self._wal_index is not None:
+                os.close(self._wal_index)
+                self._wal_index = None
