@@ -15,7 +15,7 @@ import time
 import urllib.request
 import uuid
 
-from bench import ceiling, growth, profile, rowsbench, table
+from bench import ceiling, floor, growth, profile, rowsbench, table
 from bench.database import CRMDP, ROOT, bench_site, preload
 from bench.load import LoadResult, drive
 from bench.memory import peak_rss_per_web_process
@@ -214,5 +214,6 @@ def main() -> None:
     table.add_parser(verbs)
     growth.add_parser(verbs)
     rowsbench.add_parser(verbs)
+    floor.add_parser(verbs)
     args = parser.parse_args()
     args.func(args)

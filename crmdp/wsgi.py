@@ -1,6 +1,12 @@
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crmdp.settings")
-application = get_wsgi_application()
+django.setup(set_prefix=False)
+
+# Imported once Django is set up: Django's WSGI handler with a shorter middleware
+# chain for listener deliveries (crmdp/web/handler.py).
+from crmdp.web.handler import Handler  # noqa: E402
+
+application = Handler()

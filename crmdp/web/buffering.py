@@ -105,7 +105,14 @@ class BufferingWorker(ThreadWorker):
             super().enqueue_req(conn)
             return
         conn.sock.setblocking(False)
-        self.buffering[conn] = _Pending(self.header_timeout)
+        pending = self.buffering[conn] = _Pending(self.header_timeout)
+        # A kept-alive connection comes here once the poller saw its next request
+        # arriving: usually all of it is there already, and it goes to a thread now
+        # rather than after another round of the main loop (one poller registration
+        # and wake-up less per request). A new connection's first bytes may not be
+        # there yet: then it waits on the poller like any other.
+        if self._read(conn, pending):
+            return
         self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._readable, conn))
 
     def handle(self, conn: Any) -> Any:
@@ -122,20 +129,26 @@ class BufferingWorker(ThreadWorker):
 
     def _readable(self, conn: Any, _sock: Any) -> None:
         pending = self.buffering.get(conn)
-        if pending is None:
-            return
+        if pending is not None:
+            self._read(conn, pending)
+
+    def _read(self, conn: Any, pending: _Pending) -> bool:
+        """Read what has arrived; True when the connection left the buffering (its
+        request handed to a thread, or the client gone)."""
         try:
             chunk = conn.sock.recv(_READ_SIZE)
         except (BlockingIOError, InterruptedError):
-            return
+            return False
         except OSError:
             chunk = b""
         if not chunk:  # the client left
             self._drop(conn)
-            return
+            return True
         pending.data += chunk
         if self._complete(conn, pending):
             self._hand_over(conn, pending)
+            return True
+        return False
 
     def _complete(self, conn: Any, pending: _Pending) -> bool:
         data = pending.data
@@ -176,7 +189,8 @@ class BufferingWorker(ThreadWorker):
 
     def _hand_over(self, conn: Any, pending: _Pending) -> None:
         del self.buffering[conn]
-        self.poller.unregister(conn.sock)
+        with contextlib.suppress(KeyError, ValueError):  # not registered: read at once
+            self.poller.unregister(conn.sock)
         conn.crmdp_read = bytes(pending.data)
         conn.crmdp_ready = True
         self.enqueue_req(conn)
