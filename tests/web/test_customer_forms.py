@@ -414,3 +414,11 @@ def test_another_orgs_source_is_refused_beside_the_field(guide_org, owner):
     assert refused_source(response.content)
     lan.refresh_from_db()
     assert lan.source is None
+
+
+def test_an_oversized_company_name_on_edit_is_refused_and_creates_no_account(guide_org, owner):
+    owner.post("/contacts/new/", contact())
+    lan = Customer.objects.get(org=guide_org, kind="contact")
+    response = owner.post(f"/contacts/{lan.code}/edit/", contact(company="N" * 501))
+    assert any("at most 500 characters" in error for error in errors(response.content))
+    assert not Customer.objects.filter(org=guide_org, kind="account").exists()
