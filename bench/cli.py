@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -19,6 +18,7 @@ from bench import ceiling, floor, growth, profile, rowsbench, table
 from bench.database import CRMDP, ROOT, bench_site, preload
 from bench.load import LoadResult, drive
 from bench.memory import peak_rss_per_web_process
+from crmdp.web.shape import default_shape
 
 SENDER = "bench@example.com"
 
@@ -27,15 +27,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def default_processes(engine: str) -> int:
-    # SQLite has one writer at a time, but a request is read and checked before its
-    # write transaction: one process per core overlaps that with the other's write.
-    # PostgreSQL writes in parallel: one process per core and a little more to cover
-    # waits on the database.
-    cores = os.cpu_count() or 1
-    return min(max(2, cores), 4) if engine == "sqlite" else max(2, 2 * cores)
 
 
 def wait_until_up(port: int, timeout: float = 60) -> None:
@@ -57,7 +48,10 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         ctx = ceiling.Context(site.org_id, site.owner_id, site.listener_id)
         preload_seconds = preload(database, site.org_id, site.owner_id, args.preload)
 
-        processes = args.server_processes or default_processes(args.engine)
+        # The product's own defaults unless told (crmdp/web/shape.py).
+        default_processes, default_threads = default_shape(args.engine)
+        processes = args.server_processes or default_processes
+        threads = args.threads or default_threads
         port = free_port()
         server = subprocess.Popen(
             [
@@ -70,7 +64,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
                 "--processes",
                 str(processes),
                 "--threads",
-                str(args.threads),
+                str(threads),
             ],
             env=database.env,
             cwd=ROOT,
@@ -137,6 +131,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             "mode": args.mode,
             "clients": args.clients,
             "server_processes": processes,
+            "server_threads": threads,
             "actions_per_s": round(result.actions_per_s, 1),
             "p50_ms": round(result.percentile(0.50), 2),
             "p99_ms": round(result.percentile(0.99), 2),
@@ -163,7 +158,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
                 "mode / clients",
                 f"{args.mode} ({batch} per request) / {args.clients} client threads",
             ),
-            ("server", f"crmdp serve --processes {processes} --threads {args.threads}"),
+            ("server", f"crmdp serve --processes {processes} --threads {threads}"),
             (
                 "requests / actions",
                 f"{result.requests:,} / {result.actions:,} in {result.seconds:.1f} s",
@@ -203,7 +198,12 @@ def main() -> None:
     runner.add_argument("--clients", type=int, default=4)
     runner.add_argument("--seconds", type=float, default=20)
     runner.add_argument("--server-processes", type=int, default=None)
-    runner.add_argument("--threads", type=int, default=4, help="threads per server process")
+    runner.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="threads per server process (default: crmdp serve's)",
+    )
     runner.add_argument(
         "--slices", type=int, default=4, help="turns the product and the ceilings take"
     )

@@ -89,6 +89,8 @@ def _in_process(env: dict[str, str], path: str, args: argparse.Namespace) -> Non
     for _ in range(args.requests):
         one()
     profiler.disable()
+    if args.save:
+        profiler.dump_stats(args.save)  # for pstats or snakeviz
     _report(profiler, args.top)
 
 
@@ -127,4 +129,5 @@ def add_parser(verbs: Any) -> None:
     parser.add_argument("--mode", choices=["single", "batch"], default="single")
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--top", type=int, default=30, help="functions to list")
+    parser.add_argument("--save", metavar="FILE", help="also write the cProfile stats to FILE")
     parser.set_defaults(func=profile)

@@ -455,13 +455,20 @@ class ServerEnv:
 
     def serve(
         self,
-        processes: int = 2,
-        threads: int = 4,
+        processes: int | None = 2,
+        threads: int | None = 4,
         *extra: str,
         host: str = "127.0.0.1",
         wait: bool = True,
     ) -> Server:
-        """`crmdp serve --no-worker --processes N` on a free port, ready when returned."""
+        """`crmdp serve --no-worker --processes N --threads T` on a free port, ready
+        when returned; `None` leaves that option to serve's default."""
+        shape = [
+            part
+            for option, value in (("--processes", processes), ("--threads", threads))
+            if value is not None
+            for part in (option, str(value))
+        ]
         for attempt in range(3):
             port = free_port()
             args = [
@@ -471,10 +478,7 @@ class ServerEnv:
                 host,
                 "--port",
                 str(port),
-                "--processes",
-                str(processes),
-                "--threads",
-                str(threads),
+                *shape,
                 *extra,
             ]
             log_path = self.data_dir / f"serve-{port}.log"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from crmdp.web.shape import default_shape
 from tests.server.conftest import Deploy
 from tests.server.harness import (
     ENGINES,
@@ -57,6 +58,25 @@ def test_serve_runs_the_web_processes_asked_for_on_the_host_and_port_given(
     server.popen.send_signal(signal.SIGTERM)
     assert server.popen.wait(timeout=30) == 0
     assert wait_for(lambda: group_members(server.pid) == [], timeout=10)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_serve_starts_the_default_shape_when_not_told(deploy: Deploy, engine: str):
+    """Without --processes and --threads: two processes per core (at least 4, at
+    most 8 on SQLite) of one thread each, as docs/operations.md says."""
+    env = deploy(engine)
+    site = env.provision()
+    server = env.serve(None, None)
+    expected = default_shape(engine)  # the engines are named as Django's vendors
+    (gunicorn,) = process_tree(server.pid)[server.pid]
+    assert wait_for(lambda: len(process_tree(gunicorn)[gunicorn]) == expected[0], timeout=30)
+    command = Path(f"/proc/{gunicorn}/cmdline").read_bytes().split(b"\0")
+    threads = command[command.index(b"--threads") + 1]
+    assert (len(process_tree(gunicorn)[gunicorn]), int(threads)) == expected
+    answered = server.client().listener(
+        site, [("add-contact", {"name": "Shaped", "emails": [{"value": "shape@x.example"}]})]
+    )
+    assert answered.body["results"][0]["status"] == "created", answered
 
 
 def test_persistent_postgres_connections_stay_within_processes_times_threads(deploy: Deploy):

@@ -1,14 +1,13 @@
 """`crmdp serve`: migrate, then run the web server and the outbox worker together.
 
 This process is a small supervisor. It starts gunicorn (the WSGI server: N worker
-processes, each with a few threads) and one `crmdp worker` process, forwards
-SIGINT/SIGTERM to both, restarts the outbox worker if it dies, and stops
-everything if the web server stops.
+processes, by default of one thread each, see crmdp/web/shape.py) and one `crmdp
+worker` process, forwards SIGINT/SIGTERM to both, restarts the outbox worker if it
+dies, and stops everything if the web server stops.
 """
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -21,20 +20,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, connections
 
 from crmdp.orgs.management.provisioning import positive_int
-
-
-def default_processes() -> int:
-    """One web process per core (at least two).
-
-    On SQLite too: writes queue on one lock, but reading and checking a request
-    happens before its write transaction, so a second process works while the first
-    writes (measured on 2 cores: 434 single-action requests/s with 2 processes
-    against 359 with 1; bench/README.md). Past 4, they would only queue on the lock.
-    """
-    cores = os.cpu_count() or 2
-    if connection.vendor == "sqlite":
-        return min(max(2, cores), 4)
-    return max(2, cores)
+from crmdp.web.shape import default_shape
 
 
 class Command(BaseCommand):
@@ -47,10 +33,13 @@ class Command(BaseCommand):
             "--processes",
             type=positive_int,
             default=None,
-            help="web worker processes (default: one per core, at least 2; at most 4 on SQLite)",
+            help="web worker processes (default: two per core, at least 4; at most 8 on SQLite)",
         )
         parser.add_argument(
-            "--threads", type=positive_int, default=4, help="threads per web process"
+            "--threads",
+            type=positive_int,
+            default=None,
+            help="threads per web process (default: 1; see crmdp/web/shape.py)",
         )
         parser.add_argument(
             "--no-worker", action="store_true", help="web only (workers run elsewhere)"
@@ -80,7 +69,9 @@ class Command(BaseCommand):
             # This supervisor serves no request: its persistent connection would sit
             # idle on the database server for as long as it runs.
             connections.close_all()
-        processes = options["processes"] or default_processes()
+        default_processes, default_threads = default_shape(connection.vendor)
+        processes = options["processes"] or default_processes
+        threads = options["threads"] or default_threads
         web = [
             sys.executable,
             "-m",
@@ -95,7 +86,7 @@ class Command(BaseCommand):
             # slow clients cannot tie the threads up (crmdp/web/buffering.py).
             "crmdp.web.buffering.BufferingWorker",
             "--threads",
-            str(options["threads"]),
+            str(threads),
             "--timeout",
             "60",
             "--graceful-timeout",
