@@ -39,8 +39,9 @@ def pipelined() -> Iterator[None]:
     if connection.vendor != "postgresql" or getattr(_open, "answers", None) is not None:
         yield  # SQLite, or inside a block already
         return
-    # A connection left unused since the last request is checked (Django's health
-    # check, a SELECT 1 of its own) before the pipeline opens, not inside it.
+    # A connection left unused since the last request is checked before the
+    # pipeline opens, not inside it (crmdp.backends.postgresql: a SELECT 1 of its
+    # own only if the server has sent something meanwhile).
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     # The errors raised while the queue is sent at the block's end are psycopg's;
