@@ -17,8 +17,9 @@ def default_shape(vendor: str, cores: int | None = None) -> tuple[int, int]:
     round trips; and on SQLite it holds the write lock meanwhile. Measured on 2
     cores, 4 clients, single-action requests (bench/README.md, issue 19): SQLite
     287-308 actions/s with 4 × 1 against 229-250 with 2 × 4, PostgreSQL 204-252
-    against 174-179 with 4 × 4; batches of 100 gained as much. The process count
-    keeps requests side by side instead. On SQLite, past 8 processes they would only
+    against 174-179 with 4 × 4; SQLite's batches of 100 gained as much, PostgreSQL's
+    (few round trips per action) stayed level. The process count keeps requests
+    side by side instead. On SQLite, past 8 processes they would only
     queue on the one write lock.
     """
     cores = cores or os.cpu_count() or 2
