@@ -246,9 +246,12 @@ def measure(
     deadline = time.perf_counter() + seconds
     barrier = threading.Barrier(clients + 1)
 
+    # Made here: one that cannot be made fails the run (see bench.load.drive).
+    workloads = [Workload(index + 100, preload, run_tag) for index in range(clients)]
+
     def client(index: int) -> None:
         sql = Sql(database)
-        workload = Workload(index + 100, preload, run_tag)
+        workload = workloads[index]
         barrier.wait()
         try:
             while time.perf_counter() < deadline:

@@ -53,8 +53,20 @@ def drive(
     deadline = time.perf_counter() + seconds
     start = threading.Barrier(clients + 1)
 
+    # Made here, so that one that cannot be made fails the run instead of leaving
+    # the other clients waiting at the barrier.
+    workloads = [Workload(index, preload, run_tag) for index in range(clients)]
+
+    failures: list[BaseException] = []
+
     def client(index: int) -> None:
-        workload = Workload(index, preload, run_tag)
+        try:
+            drive_one(index)
+        except BaseException as exc:  # reported below: a client lost is a rate wrong
+            failures.append(exc)
+
+    def drive_one(index: int) -> None:
+        workload = workloads[index]
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         latencies: list[float] = []
         actions = requests = errors = 0
@@ -94,5 +106,7 @@ def drive(
     began = time.perf_counter()
     for thread in threads:
         thread.join()
+    if failures:
+        raise RuntimeError("a client of the load failed") from failures[0]
     result.seconds = time.perf_counter() - began
     return result

@@ -16,9 +16,13 @@ class Identity:
     phone: str
 
 
-# Each Workload of this process gets its own block of a million new phone numbers,
-# so that the warm-up, the measured run and the ceilings never send the same "new"
-# phone twice (which the listener would rightly match as a duplicate).
+# Each Workload of this process gets its own block of new phone numbers, so that the
+# warm-up, the measured run and the ceilings never send the same "new" phone twice
+# (which the listener would rightly match as a duplicate). A run takes one block per
+# client for the warm-up and three per client and slice (the product and the two
+# ceilings): 8 clients and 4 slices take 104. Phones keep 8 digits after +8491.
+_BLOCK = 250_000
+_BLOCKS = 100_000_000 // _BLOCK
 _STREAMS = itertools.count()
 
 
@@ -33,11 +37,12 @@ class Workload:
         self.created: list[Identity] = []
         self.counter = 0
         self.stream = next(_STREAMS)
-        assert self.stream < 100, "phone numbers would repeat"
+        assert self.stream < _BLOCKS, "phone numbers would repeat: fewer clients or slices"
 
     def _new(self) -> Identity:
         self.counter += 1
-        n = self.stream * 1_000_000 + self.counter
+        assert self.counter < _BLOCK, "phone numbers would repeat: a shorter run"
+        n = self.stream * _BLOCK + self.counter
         return Identity(f"n{n}.{self.tag}@bench.example", f"+8491{n:08d}")
 
     def _known(self) -> Identity | None:
