@@ -20,8 +20,9 @@ def lock_numbers(ids: Iterable[int]) -> int:
     if ordered:
         with connection.cursor() as cursor:
             # unnest() yields the (sorted) array in order, so locks are taken in order.
+            # %b: a list is written in binary form far faster (crmdp.backends.rows).
             cursor.execute(
-                "SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k", [ordered]
+                "SELECT pg_advisory_xact_lock(k) FROM unnest(%b::bigint[]) AS k", [ordered]
             )
     return len(ordered)
 

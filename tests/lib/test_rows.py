@@ -2,9 +2,12 @@
 exactly what the ORM's constructor and `save()` would have stored."""
 
 import uuid
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 
+import psycopg
 import pytest
+from django.db import connection
 from django.db.models import signals
 
 from crmdp.backends import rows
@@ -90,9 +93,40 @@ def test_insert_stores_json_and_datetimes_as_save_does(org):
     assert set(found) == {inserted.id, saved.id}
 
 
-def test_many_rows_at_once_come_back_exactly_as_given(org):
-    # On PostgreSQL several rows go as one array per column (UNNEST): values that
-    # need quoting inside an array literal must still arrive intact.
+@contextmanager
+def client_side_binding():
+    """PostgreSQL: this connection's statements bound in the client, as with
+    `?server_side_binding=false` (PgBouncer): an array parameter is written as a
+    quoted literal there, not in binary form. SQLite has one way only."""
+    raw = connection.connection
+    if connection.vendor != "postgresql":
+        yield
+        return
+    from django.db.backends.postgresql.base import Cursor
+
+    before = raw.cursor_factory
+    raw.cursor_factory = Cursor
+    try:
+        yield
+    finally:
+        raw.cursor_factory = before
+
+
+@pytest.mark.parametrize("binding", ["default", "client-side"])
+def test_many_rows_at_once_come_back_exactly_as_given(org, binding):
+    # On PostgreSQL several rows go as one array per column (UNNEST), in binary form
+    # (or as a quoted literal with client-side binding): values that need quoting
+    # inside an array literal, nulls and large numbers must still arrive intact.
+    connection.ensure_connection()
+    with client_side_binding() if binding == "client-side" else nullcontext():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                client_side = isinstance(cursor.cursor, psycopg.ClientCursor)
+            assert client_side == (binding == "client-side")
+        _many_rows_come_back_exactly_as_given(org)
+
+
+def _many_rows_come_back_exactly_as_given(org):
     awkward = ['quote " and \\ backslash', "{braces}, commas", "", "NULL", "ünïcode ✓"]
     entries = [
         rows.build(
@@ -109,11 +143,21 @@ def test_many_rows_at_once_come_back_exactly_as_given(org):
         (entry.text, entry.request_id) for entry in entries
     ]
     assert [at for _, _, at in stored] == [entry.at for entry in entries]
+    numbers = [1, 2, 40_000, 2_147_483_647, 3]  # a list's ints of several widths
     customers = [
-        rows.build(Customer, org=org, kind=Kind.CONTACT, number=n, name=text, tags=[text], im=[])
-        for n, text in enumerate(awkward, start=1)
+        rows.build(
+            Customer,
+            org=org,
+            kind=Kind.CONTACT,
+            number=n,
+            name=text,
+            tags=[text],
+            im=[],
+            custom_fields={"7": {"nested": [text, None, 1.5]}} if n % 2 else {},
+        )
+        for n, text in zip(numbers, awkward, strict=True)
     ]
     rows.insert(customers)
-    assert [(c.name, c.tags) for c in Customer.objects.order_by("id")] == [
-        (text, [text]) for text in awkward
-    ]
+    assert [
+        (c.number, c.name, c.tags, c.custom_fields) for c in Customer.objects.order_by("id")
+    ] == [(c.number, c.name, c.tags, c.custom_fields) for c in customers]
