@@ -329,8 +329,9 @@ CRMDP_BODY_TIMEOUT = env_int("CRMDP_BODY_TIMEOUT", 60)
 # otherwise: a leaked listener URL cannot run up an unbounded bill.
 CRMDP_SMS_DAILY_CAP = env_int("CRMDP_SMS_DAILY_CAP", 1000)
 
-# PostgreSQL: the advisory locks one org's requests take are this many, whatever
-# the keys (crmdp/customers/locking.py), so one request cannot fill the lock table.
+# PostgreSQL: the most advisory locks one request takes, whatever its keys; one with
+# more keys takes its org's lock alone (crmdp/customers/locking.py), so one request
+# cannot fill the lock table.
 CRMDP_LOCK_SLOTS = env_int("CRMDP_LOCK_SLOTS", 256)
 
 # Django reads whole bodies into memory up to this size; the listener checks its own

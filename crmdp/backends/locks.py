@@ -10,19 +10,25 @@ from collections.abc import Iterable
 from django.db import connection
 
 
-def lock_numbers(ids: Iterable[int]) -> int:
-    """Take the advisory locks `ids` (signed 64-bit) until COMMIT or ROLLBACK, in
-    ascending order and in one statement, so that two transactions never wait for
-    each other in a cycle. Returns how many were taken (0 on SQLite)."""
+def lock_numbers(ids: Iterable[int], *, shared: Iterable[int] = ()) -> int:
+    """Take the advisory locks `ids` (signed 64-bit) until COMMIT or ROLLBACK, those
+    also in `shared` in shared mode (any number of transactions hold a shared lock
+    together; an exclusive holder waits for them all), in ascending order and in
+    one statement, so that two transactions never wait for each other in a cycle.
+    Returns how many were taken (0 on SQLite)."""
     if connection.vendor != "postgresql":
         return 0
     ordered = sorted(set(ids))
     if ordered:
+        modes = set(shared)
         with connection.cursor() as cursor:
-            # unnest() yields the (sorted) array in order, so locks are taken in order.
+            # unnest() yields the (sorted) arrays in order, so locks are taken in order.
             # %b: a list is written in binary form far faster (crmdp.backends.rows).
             cursor.execute(
-                "SELECT pg_advisory_xact_lock(k) FROM unnest(%b::bigint[]) AS k", [ordered]
+                "SELECT CASE WHEN s THEN pg_advisory_xact_lock_shared(k) "
+                "ELSE pg_advisory_xact_lock(k) END "
+                "FROM unnest(%b::bigint[], %b::boolean[]) AS t(k, s)",
+                [ordered, [k in modes for k in ordered]],
             )
     return len(ordered)
 

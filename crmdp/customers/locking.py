@@ -11,13 +11,21 @@ ascending order so that two requests never wait for each other in a cycle. Two
 requests that share a key run one after the other; requests with nothing in
 common rarely wait. The locks are released by COMMIT or ROLLBACK.
 
-Keys are hashed into a fixed set of `CRMDP_LOCK_SLOTS` locks per org, so a request
-holds at most that many, however many keys it carries. PostgreSQL keeps every
-lock in one shared table (`max_locks_per_transaction` × `max_connections`
-entries); one lock per key let a single large request, or a few at once, fill it
-and fail every transaction on the server with "out of shared memory". Two keys in
-one slot only make two unrelated requests of the same org wait for each other;
-they never let a race through. Orgs never share a lock.
+Keys are hashed into 2**20 - 1 lock ids per org, so two requests with no key in
+common almost never share a lock. A request takes at most `CRMDP_LOCK_SLOTS` locks,
+however many keys it carries: PostgreSQL keeps every lock in one shared table
+(`max_locks_per_transaction` × `max_connections` entries), and one lock per key
+let a single large request, or a few at once, fill it and fail every transaction
+on the server with "out of shared memory". So each org also has one lock of its
+own. A request takes it in shared mode together with its keys' locks; a request
+whose keys would need more locks than the limit takes it alone, exclusively, and
+so waits for every other writer of the org, and they for it. Any two requests that
+share a key therefore share a lock; orgs never share one.
+
+Before 2026-12-05 the keys of an org were hashed into `CRMDP_LOCK_SLOTS` (256)
+locks: a batch of 100 actions carried ~150 keys and locked half of them, so two
+batches of one org almost always shared a lock and ran one after the other
+(bench/README.md, issue 19).
 """
 
 from __future__ import annotations
@@ -32,22 +40,36 @@ from crmdp.customers.matching import parse_code
 from crmdp.customers.models import Space, space_of
 from crmdp.customers.reading import CustomerInput
 
-# Lock ids are org_id << _SLOT_BITS | slot: distinct per org for up to 2**20 slots.
+# Lock ids are org_id << _SLOT_BITS | slot: slot 0 is the org's own lock, the keys'
+# are the other 2**20 - 1. Distinct per org for any org id below 2**43.
 _SLOT_BITS = 20
+_KEY_SLOTS = (1 << _SLOT_BITS) - 1
+
+
+def org_lock_id(org_id: int) -> int:
+    """The org's own advisory lock: shared by its requests that lock keys, exclusive
+    for one that carries more keys than it may lock."""
+    return org_id << _SLOT_BITS
 
 
 def lock_id(org_id: int, scoped_key: str) -> int:
     """The advisory lock id (a signed 64-bit integer) covering one key of one org."""
-    slots = max(1, min(settings.CRMDP_LOCK_SLOTS, 1 << _SLOT_BITS))
     digest = hashlib.blake2b(scoped_key.encode(), digest_size=8).digest()
-    slot = int.from_bytes(digest, "big") % slots
-    return (org_id << _SLOT_BITS) | slot
+    return (org_id << _SLOT_BITS) | (1 + int.from_bytes(digest, "big") % _KEY_SLOTS)
 
 
 def lock_identities(org_id: int, scoped_keys: Iterable[str]) -> int:
-    """Take the advisory locks for `scoped_keys` (`"c|email:a@b.c"`); returns how many
-    (none on SQLite, whose write lock already serialises writers)."""
-    return lock_numbers(lock_id(org_id, key) for key in scoped_keys)
+    """Take the advisory locks for `scoped_keys` (`"c|email:a@b.c"`): the org's lock
+    shared and one per key, or, for more keys than `CRMDP_LOCK_SLOTS` allows, the
+    org's lock alone and exclusive. Returns how many (none on SQLite, whose write
+    lock already serialises writers, and none for no keys)."""
+    keys = {lock_id(org_id, key) for key in scoped_keys}
+    if not keys:
+        return 0
+    org = org_lock_id(org_id)
+    if len(keys) + 1 > max(1, settings.CRMDP_LOCK_SLOTS):
+        return lock_numbers([org])
+    return lock_numbers([org, *keys], shared=[org])
 
 
 # -- lock keys: `space|key`, the one encoding -----------------------------------------
