@@ -20,6 +20,7 @@ insert; re-measure with that command before removing it.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from datetime import datetime
@@ -29,7 +30,15 @@ from typing import Any, Generic, TypeVar
 from django.conf import settings
 from django.db import connection
 from django.db.backends.base.operations import BaseDatabaseOperations
-from django.db.models import DateTimeField, Field, JSONField, Model, signals
+from django.db.models import (
+    DateField,
+    DateTimeField,
+    Field,
+    JSONField,
+    Model,
+    UUIDField,
+    signals,
+)
 from django.db.models.base import ModelState
 
 from crmdp.backends import pipelines
@@ -176,10 +185,31 @@ def _preparers(
     found = []
     for field in _columns(model, with_pk):
         plain = _STORED_AS_IS.get(field.get_internal_type(), ())
-        if type(field).pre_save is not Field.pre_save:  # auto_now and the like
+        if type(None) not in plain and field.get_db_prep_save(None, connection) is None:
+            # A null is a null (a date of birth, a request id, JSON left empty): asked
+            # of the field once here rather than of each row's value.
+            plain = (*plain, type(None))
+        if _saves_its_own_value(field):  # auto_now and the like
             plain = ()
         found.append((field, field.attname, plain, _prepare(field)))
     return tuple(found)
+
+
+def _saves_its_own_value(field: Field[Any, Any]) -> bool:
+    """Whether saving may store something else than the attribute: a field with its
+    own pre_save, but for a date field without auto_now(_add), whose pre_save then
+    reads the attribute (a date of birth)."""
+    if type(field).pre_save is Field.pre_save:
+        return False
+    if isinstance(field, DateField) and type(field) in (DateField, DateTimeField):
+        return bool(field.auto_now or field.auto_now_add)
+    return True
+
+
+# A choice of a text or integer field is an Enum subclass of str or int, which the
+# field's conversion would turn into (or keep as) the plain value.
+_AS_STR = frozenset(("CharField", "TextField", "EmailField", "SlugField"))
+_AS_INT = frozenset(("IntegerField", "SmallIntegerField", "PositiveSmallIntegerField"))
 
 
 def _prepare(field: Field[Any, Any]) -> Prepare:
@@ -205,6 +235,34 @@ def _prepare(field: Field[Any, Any]) -> Prepare:
             return through_field(value, ops)
 
         return json_value
+    internal = field.get_internal_type()
+    if internal in _AS_STR:
+
+        def text_value(value: Any, ops: Any) -> Any:
+            if isinstance(value, str):  # its characters, as the driver would bind them
+                return str.__str__(value)
+            return through_field(value, ops)
+
+        return text_value
+    if internal in _AS_INT:
+
+        def int_value(value: Any, ops: Any) -> Any:
+            if isinstance(value, int) and not isinstance(value, bool):
+                return int(value)
+            return through_field(value, ops)
+
+        return int_value
+    if type(field) is UUIDField:
+        # The field's conversion ends in the backend's form of a UUID: the object
+        # itself where the database has a uuid type, its 32 hex digits otherwise.
+        native = connection.features.has_native_uuid_field
+
+        def uuid_value(value: Any, ops: Any) -> Any:
+            if type(value) is uuid.UUID:
+                return value if native else value.hex
+            return through_field(value, ops)
+
+        return uuid_value
     if type(field) is DateTimeField and settings.USE_TZ:
 
         def aware_datetime(value: Any, ops: Any) -> Any:

@@ -3,7 +3,7 @@ exactly what the ORM's constructor and `save()` would have stored."""
 
 import uuid
 from contextlib import contextmanager, nullcontext
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import psycopg
 import pytest
@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.models import signals
 
 from crmdp.backends import rows
-from crmdp.customers.models import Customer, Kind
+from crmdp.customers.models import Customer, Gender, Kind
 from crmdp.history.models import HistoryEntry
 from crmdp.orgs.models import Org
 
@@ -67,15 +67,17 @@ def test_a_model_with_init_receivers_gets_the_real_constructor(org):
     assert seen == [built]
 
 
-def test_insert_stores_json_and_datetimes_as_save_does(org):
+@pytest.mark.parametrize("born", [None, date(1990, 1, 2)])
+def test_insert_stores_json_and_datetimes_as_save_does(org, born):
     when = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
     values = dict(
         org=org,
-        kind=Kind.CONTACT,
+        kind=Kind.CONTACT,  # choices: a str Enum and an int Enum
+        gender=Gender.FEMALE,
         name="Lan",
         emails=[{"type": "work", "value": "lan@example.com", "normalized": "lan@example.com"}],
         custom_fields={"7": "Gold", "8": ["a", "b"]},
-        date_of_birth=None,
+        date_of_birth=born,
         created_at=when,
         updated_at=when,
     )
@@ -88,6 +90,15 @@ def test_insert_stores_json_and_datetimes_as_save_does(org):
     assert (inserted_row.pop("number"), saved_row.pop("number")) == (1, 2)
     assert inserted_row == saved_row
     assert inserted_row["created_at"] == when
+    # The columns hold the choices' values, not their names.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT kind, gender, date_of_birth FROM customers_customer WHERE id = %s",
+            [inserted.id],
+        )
+        kind, gender, stored_born = cursor.fetchone()
+    assert (kind, gender) == (Kind.CONTACT.value, Gender.FEMALE.value)
+    assert stored_born in (born, born and born.isoformat())
     # Filtering on a stored value finds both: the JSON is stored, not its repr.
     found = Customer.objects.filter(emails__0__value="lan@example.com").values_list("id", flat=True)
     assert set(found) == {inserted.id, saved.id}
