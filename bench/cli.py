@@ -14,7 +14,7 @@ import time
 import urllib.request
 import uuid
 
-from bench import ceiling, floor, growth, profile, rowsbench, table
+from bench import ceiling, floor, growth, profile, rowsbench, table, waits
 from bench.database import CRMDP, ROOT, bench_site, preload
 from bench.load import LoadResult, drive
 from bench.memory import peak_rss_per_web_process
@@ -215,5 +215,6 @@ def main() -> None:
     growth.add_parser(verbs)
     rowsbench.add_parser(verbs)
     floor.add_parser(verbs)
+    waits.add_parser(verbs)
     args = parser.parse_args()
     args.func(args)

@@ -22,7 +22,7 @@ whose keys would need more locks than the limit takes it alone, exclusively, and
 so waits for every other writer of the org, and they for it. Any two requests that
 share a key therefore share a lock; orgs never share one.
 
-Before 2026-12-05 the keys of an org were hashed into `CRMDP_LOCK_SLOTS` (256)
+Until 2026-12-04 the keys of an org were hashed into `CRMDP_LOCK_SLOTS` (256)
 locks: a batch of 100 actions carried ~150 keys and locked half of them, so two
 batches of one org almost always shared a lock and ran one after the other
 (bench/README.md, issue 19).
