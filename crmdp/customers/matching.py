@@ -32,7 +32,8 @@ class Match:
 
     def customer(self, org_id: int) -> Customer:
         """The matched customer, for pointing at (history lines, links, its code)
-        without a query; built as the hot path builds rows, a duplicate each)."""
+        without a query. Built as the hot path builds its rows (rows.build): a batch
+        makes one per duplicate."""
         return rows.build(
             Customer, id=self.customer_id, org_id=org_id, kind=self.kind, number=self.number
         )
