@@ -92,10 +92,11 @@ def test_a_large_request_takes_no_more_locks_than_the_limit(post, settings, monk
         assert taken == [1]
 
 
-def _locks_while_another_holds(first: list[str], second: list[str]) -> bool:
-    """Whether a transaction can take `second`'s locks (waiting at most 0.3 s) while
-    another, on its own connection, holds `first`'s. On SQLite: whether a second
-    write transaction can begin at all meanwhile (its one write lock is the lock)."""
+def _locks_while_another_holds(first: list[str], second: list[str], second_org: int = 7) -> bool:
+    """Whether a transaction can take `second`'s locks for `second_org` (waiting at
+    most 0.3 s) while another, on its own connection, holds `first`'s for org 7. On
+    SQLite: whether a second write transaction can begin at all meanwhile (its one
+    write lock is the lock)."""
     holding, done = threading.Event(), threading.Event()
 
     def hold() -> None:
@@ -118,7 +119,7 @@ def _locks_while_another_holds(first: list[str], second: list[str]) -> bool:
             if connection.vendor == "postgresql":
                 with transaction.atomic():
                     connection.cursor().execute("SET LOCAL lock_timeout = '300ms'")
-                    lock_identities(7, second)
+                    lock_identities(second_org, second)
             else:
                 with connection.nowait(), transaction.atomic():
                     connection.cursor().execute("DELETE FROM orgs_org WHERE id = -1")
@@ -143,3 +144,19 @@ def test_requests_of_one_org_wait_only_for_a_shared_key_or_a_large_request(setti
     else:
         # One writer at a time, whatever the keys.
         assert not _locks_while_another_holds(small, other_small)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_request_of_one_org_never_holds_up_another_org(settings):
+    # The org's own lock, even exclusive, is that org's alone: a tenant's oversized
+    # request (or thousands of them) never makes another tenant's requests wait,
+    # not even for the very same email.
+    settings.CRMDP_LOCK_SLOTS = 16
+    large = KEYS[100:120]
+    if connection.vendor == "postgresql":
+        assert _locks_while_another_holds(large, KEYS[:3], second_org=8)
+        assert _locks_while_another_holds(large, [large[0]], second_org=8)
+        assert not _locks_while_another_holds(large, [large[0]], second_org=7)
+    else:
+        # SQLite has one write lock for the whole database, every org included.
+        assert not _locks_while_another_holds(large, KEYS[:3], second_org=8)
