@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from crmdp.lib.heap import settle
 from crmdp.messaging.worker import Worker
 
 
@@ -34,4 +35,5 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+        settle()  # what it loaded runs every message: out of the collector's walks
         worker.run_forever()
