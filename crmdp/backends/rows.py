@@ -23,7 +23,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from contextlib import suppress
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache, partial
 from typing import Any, Generic, TypeVar
 
@@ -264,9 +264,15 @@ def _prepare(field: Field[Any, Any]) -> Prepare:
 
         return uuid_value
     if type(field) is DateTimeField and settings.USE_TZ:
+        # SQLite stores a datetime as the text of its naive UTC value, which the
+        # adapter makes through make_naive and two settings lookups; a value in UTC
+        # already (timezone.now()'s) is that text at once, for half the cost.
+        text_in_utc = connection.vendor == "sqlite" and connection.timezone is UTC
 
         def aware_datetime(value: Any, ops: Any) -> Any:
             if type(value) is datetime and value.tzinfo is not None:
+                if text_in_utc and value.tzinfo is UTC:
+                    return str(value.replace(tzinfo=None))
                 return ops.adapt_datetimefield_value(value)
             return through_field(value, ops)  # naive, a string, an expression
 
@@ -284,7 +290,7 @@ def insert(objects: Sequence[M], *, return_ids: bool = False) -> Sequence[M]:
     model = type(objects[0])
     with_pk = objects[0].pk is not None
     preparers = _preparers(model, with_pk)
-    ops = connection.ops
+    ops, alias = connection.ops, connection.alias  # `connection` is a proxy: ~1 µs a look
     unnest = len(objects) > 1 and _unnestable(model, with_pk)
     cursor = connection.cursor()
     try:
@@ -313,7 +319,7 @@ def insert(objects: Sequence[M], *, return_ids: bool = False) -> Sequence[M]:
                     _read_ids(cursor, chunk, close=False)
             for obj in chunk:
                 obj._state.adding = False
-                obj._state.db = connection.alias
+                obj._state.db = alias
     finally:
         # As Django's own `with cursor` does: a failure to close is not the error.
         with suppress(connection.Database.Error):  # type: ignore[attr-defined]

@@ -37,12 +37,10 @@ class NewCustomers:
         self.pending: list[Customer] = []
         self._ids: list[int] = []  # taken and not handed out yet, the next one last
         self._after: int | None = None  # SQLite: the highest id handed out
-
-    @property
-    def takes_ids_in_blocks(self) -> bool:
-        """Whether `reserve` saves queries: on SQLite ids cost none, so the request
-        need not work out how many it will create."""
-        return ids.ids_from_a_sequence()
+        # Whether `reserve` saves queries: on SQLite ids cost none, so the request
+        # need not work out how many it will create. (Asked once: per customer, the
+        # connection proxy's lookups were a noticeable part of a batch.)
+        self.takes_ids_in_blocks = ids.ids_from_a_sequence()
 
     def reserve(self, count: int) -> None:
         """Take ids for `count` customers in one query (see `takes_ids_in_blocks`)."""
@@ -52,7 +50,7 @@ class NewCustomers:
     def take_id(self) -> int:
         if self._ids:
             return self._ids.pop()
-        if ids.ids_from_a_sequence():
+        if self.takes_ids_in_blocks:
             return ids.take_ids(Customer, 1)[0]
         if self._after is None:
             self._after = ids.highest_id_ever(Customer)

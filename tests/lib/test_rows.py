@@ -4,6 +4,7 @@ exactly what the ORM's constructor and `save()` would have stored."""
 import uuid
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
@@ -70,6 +71,9 @@ def test_a_model_with_init_receivers_gets_the_real_constructor(org):
 @pytest.mark.parametrize("born", [None, date(1990, 1, 2)])
 def test_insert_stores_json_and_datetimes_as_save_does(org, born):
     when = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
+    # Another zone's time goes through the backend's adapter, a UTC one (what
+    # timezone.now() gives) is written directly on SQLite: both as save() stores them.
+    elsewhere = datetime(2026, 3, 4, 12, 6, 7, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
     values = dict(
         org=org,
         kind=Kind.CONTACT,  # choices: a str Enum and an int Enum
@@ -79,7 +83,7 @@ def test_insert_stores_json_and_datetimes_as_save_does(org, born):
         custom_fields={"7": "Gold", "8": ["a", "b"]},
         date_of_birth=born,
         created_at=when,
-        updated_at=when,
+        updated_at=elsewhere,
     )
     inserted = rows.insert([rows.build(Customer, number=1, **values)], return_ids=True)[0]
     saved = Customer.objects.create(number=2, **values)
@@ -90,13 +94,19 @@ def test_insert_stores_json_and_datetimes_as_save_does(org, born):
     assert (inserted_row.pop("number"), saved_row.pop("number")) == (1, 2)
     assert inserted_row == saved_row
     assert inserted_row["created_at"] == when
-    # The columns hold the choices' values, not their names.
+    assert inserted_row["updated_at"] == elsewhere
+    # The columns hold the choices' values, not their names, and the very text (on
+    # SQLite) save() writes for a datetime: range filters compare that text.
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT kind, gender, date_of_birth FROM customers_customer WHERE id = %s",
-            [inserted.id],
+            "SELECT kind, gender, date_of_birth, CAST(created_at AS TEXT),"
+            " CAST(updated_at AS TEXT) FROM customers_customer WHERE id IN (%s, %s)"
+            " ORDER BY number",
+            [inserted.id, saved.id],
         )
-        kind, gender, stored_born = cursor.fetchone()
+        inserted_raw, saved_raw = cursor.fetchall()
+    kind, gender, stored_born = inserted_raw[:3]
+    assert inserted_raw[3:] == saved_raw[3:]  # created_at, updated_at
     assert (kind, gender) == (Kind.CONTACT.value, Gender.FEMALE.value)
     assert stored_born in (born, born and born.isoformat())
     # Filtering on a stored value finds both: the JSON is stored, not its repr.
