@@ -13,6 +13,8 @@ import secrets
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from django.core.exceptions import ImproperlyConfigured
+
 from crmdp.lib.netaddr import parse_networks
 
 
@@ -29,7 +31,14 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_int(name: str, default: int) -> int:
     value = os.environ.get(name, "").strip()
-    return int(value) if value else default
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        # Fail closed, and say which setting: a limit that cannot be read must not
+        # start a server with some other limit (int()'s own error names no variable).
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
 
 
 def env_list(name: str, default: str = "") -> list[str]:

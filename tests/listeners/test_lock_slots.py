@@ -58,6 +58,21 @@ def test_a_request_within_the_limit_locks_each_key_and_its_org_shared(db, settin
         assert taken == 0
 
 
+@pytest.mark.parametrize("slots", [0, -5])
+def test_a_limit_of_zero_or_less_means_the_orgs_lock_alone_never_no_lock(db, settings, slots):
+    # Fail closed: a limit that allows nothing serialises the org's writers rather
+    # than letting a request with keys take no lock at all.
+    settings.CRMDP_LOCK_SLOTS = slots
+    with transaction.atomic():
+        taken = lock_identities(7, KEYS[:1])
+        held = _advisory_locks_held() if connection.vendor == "postgresql" else {}
+    if connection.vendor == "postgresql":
+        assert taken == 1
+        assert held == {"ExclusiveLock": 1}
+    else:
+        assert taken == 0
+
+
 def test_lock_ids_are_distinct_per_key_and_orgs_never_share_one():
     ours = {lock_id(7, key) for key in KEYS}
     theirs = {lock_id(8, key) for key in KEYS}

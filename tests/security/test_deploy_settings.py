@@ -157,3 +157,9 @@ def test_gunicorn_believes_x_forwarded_proto_only_from_the_trusted_proxies(tmp_p
         for proxies in ("10.1.0.0/16, 192.0.2.7", "")
     ]
     assert read == ["10.1.0.0/16,192.0.2.7/32", "None"]  # None: gunicorn's loopback
+
+
+def test_a_limit_that_cannot_be_read_stops_the_start_and_names_the_variable(tmp_path):
+    done = crmdp(tmp_path, "check", CRMDP_LOCK_SLOTS="lots")
+    assert done.returncode != 0
+    assert "CRMDP_LOCK_SLOTS must be a whole number, not 'lots'" in done.stderr
