@@ -14,7 +14,8 @@ is read (and reviewed against SPEC §3) in one place.
 from __future__ import annotations
 
 import copy
-from typing import Annotated, Any, ClassVar, TypeVar
+from functools import cache
+from typing import Annotated, Any, ClassVar, TypeVar, get_args
 
 from pydantic import (
     AfterValidator,
@@ -501,14 +502,30 @@ def _report_unknown_keys(payload: BaseModel, path: str, warnings: Warnings) -> N
             warnings.warn(join_path(path, key), f"ignored: {ignored[key]}")
         else:
             warnings.warn(join_path(path, key), "unknown field; ignored")
-    for name, field in type(payload).model_fields.items():
+    # Only the fields that can hold objects are looked into: a payload has dozens of
+    # plain values, and a batch reads thousands of payloads.
+    for name, alias in _nested_fields(type(payload)):
         value = getattr(payload, name)
-        # Paths are joined only for nested objects: most fields are plain values,
-        # and a batch reads thousands of them.
         if isinstance(value, BaseModel):
-            _report_unknown_keys(value, join_path(path, field.alias or name), warnings)
+            _report_unknown_keys(value, join_path(path, alias), warnings)
         elif isinstance(value, list):
             for index, item in enumerate(value):
                 if isinstance(item, BaseModel):
-                    where = join_path(path, field.alias or name, index)
-                    _report_unknown_keys(item, where, warnings)
+                    _report_unknown_keys(item, join_path(path, alias, index), warnings)
+
+
+@cache
+def _nested_fields(model: type[BaseModel]) -> tuple[tuple[str, str], ...]:
+    """(name, alias) of `model`'s fields whose type names a model, alone or inside
+    a list, an Optional or a union: the only ones whose values can have unknown keys."""
+    return tuple(
+        (name, field.alias or name)
+        for name, field in model.model_fields.items()
+        if _names_a_model(field.annotation)
+    )
+
+
+def _names_a_model(annotation: Any) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True
+    return any(_names_a_model(arg) for arg in get_args(annotation))

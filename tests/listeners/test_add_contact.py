@@ -267,13 +267,21 @@ def test_unknown_keys_are_warnings_naming_their_path(post):
             "name": "Lan",
             "foo": 1,
             "emails": [{"value": "lan@example.com", "primary": True}],
-            "companyContact": {"name": "Acme", "ceo": "X"},
+            "companyContact": {
+                "name": "Acme",
+                "ceo": "X",
+                "emails": [{"value": "a@acme.vn", "x": 1}],
+            },
+            "addresses": [{"city": "Hà Nội", "country": {"code": "VN", "flag": "🇻🇳"}}],
         },
     )
     warnings = warnings_of(result)
     assert warnings["data[0].data.foo"] == "unknown field; ignored"
     assert warnings["data[0].data.emails[0].primary"] == "unknown field; ignored"
     assert warnings["data[0].data.companyContact.ceo"] == "unknown field; ignored"
+    # Objects inside objects inside lists, at every depth.
+    assert warnings["data[0].data.companyContact.emails[0].x"] == "unknown field; ignored"
+    assert warnings["data[0].data.addresses[0].country.flag"] == "unknown field; ignored"
     assert result["errors"] == []
 
 
