@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from crmdp.orgs.models import CatalogItem, Org, Series, User, UserGroup
@@ -69,7 +70,8 @@ class Customer(models.Model):
     customers are *found* by lives in CustomerKey, indexed.
     """
 
-    org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="customers")
+    # Found by the indexes of Meta, which start with it.
+    org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="customers", db_index=False)
     kind = models.CharField(max_length=8, choices=Kind.choices)
     number = models.BigIntegerField()  # the n of PID-n, in this org and kind
     name = models.CharField(max_length=500)
@@ -105,12 +107,22 @@ class Customer(models.Model):
         choices=PermitStatus.choices, default=PermitStatus.EVERYBODY
     )
     permit_group = models.ForeignKey(
-        UserGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        UserGroup,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     permit_users = models.ManyToManyField(User, blank=True, related_name="+")
 
     company = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+        db_index=False,
     )
     company_lead = models.CharField(max_length=500, blank=True)  # leads: free text
 
@@ -123,6 +135,16 @@ class Customer(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["org", "kind", "-id"], name="customer_list"),
+            # Most customers have no account and no permit group: these index only
+            # those that do (an account's members, a group's records).
+            models.Index(
+                fields=["company"], name="customer_company", condition=Q(company__isnull=False)
+            ),
+            models.Index(
+                fields=["permit_group"],
+                name="customer_permit_group",
+                condition=Q(permit_group__isnull=False),
+            ),
         ]
         constraints = [
             # Also the index a code is found by.
@@ -150,7 +172,7 @@ class CustomerKey(models.Model):
     email after an update, and matching picks the oldest.
     """
 
-    org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="+")
+    org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="+", db_index=False)
     key = models.CharField(max_length=300)
     kind = models.CharField(max_length=8, choices=Kind.choices)
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="keys")

@@ -7,6 +7,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from crmdp.orgs.models import CatalogItem, Org, User
@@ -92,7 +93,10 @@ class Listener(models.Model):
 class Delivery(models.Model):
     """One request that reached an enabled listener, kept raw whatever its outcome."""
 
-    listener = models.ForeignKey(Listener, on_delete=models.CASCADE, related_name="deliveries")
+    # Found by delivery_log (Meta), which starts with it.
+    listener = models.ForeignKey(
+        Listener, on_delete=models.CASCADE, related_name="deliveries", db_index=False
+    )
     org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="+")
     request_id = models.UUIDField(default=uuid.uuid4, unique=True)
     received_at = models.DateTimeField(default=timezone.now)
@@ -109,7 +113,12 @@ class Delivery(models.Model):
     idempotency_key = models.CharField(max_length=200, blank=True)
     duration_ms = models.FloatField(default=0)
     replay_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replays"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replays",
+        db_index=False,
     )
     format = models.CharField(max_length=20, default=Format.ACTIONS)  # the listener's, then
     spam = models.BooleanField(default=False)  # a form's honeypot was filled in
@@ -119,6 +128,12 @@ class Delivery(models.Model):
             models.Index(fields=["listener", "-id"], name="delivery_log"),
             # The rate limit counts a listener's accepted requests of the last minute.
             models.Index(fields=["listener", "received_at"], name="delivery_recent"),
+            # Replays are few: only they are indexed.
+            models.Index(
+                fields=["replay_of"],
+                name="delivery_replay_of",
+                condition=Q(replay_of__isnull=False),
+            ),
         ]
         verbose_name_plural = "deliveries"
 
