@@ -8,6 +8,8 @@ from collections.abc import Mapping, Sequence
 from django.db import connection
 from django.db.models import Field, Model
 
+from crmdp.backends import pipelines
+
 
 def _names(model: type[Model], scope: str, key: str, value: str) -> tuple[str, ...]:
     quote = connection.ops.quote_name
@@ -47,9 +49,9 @@ def write(
     table, scope_column, key_column, value_column = _names(model, scope[0], key, value)
     cases = " ".join(["WHEN %s THEN %s"] * len(values))
     marks = ", ".join(["%s"] * len(values))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET {value_column} = CASE {key_column} {cases} END "
-            f"WHERE {scope_column} = %s AND {key_column} IN ({marks})",
-            [*(part for pair in values.items() for part in pair), scope[1], *values],
-        )
+    pipelines.write(
+        f"UPDATE {table} SET {value_column} = CASE {key_column} {cases} END "
+        f"WHERE {scope_column} = %s AND {key_column} IN ({marks})",
+        [*(part for pair in values.items() for part in pair), scope[1], *values],
+        table=model._meta.db_table,
+    )

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from contextlib import suppress
 from datetime import UTC, datetime
 from functools import cache, partial
 from typing import Any, Generic, TypeVar
@@ -291,50 +290,40 @@ def insert(objects: Sequence[M], *, return_ids: bool = False) -> Sequence[M]:
     with_pk = objects[0].pk is not None
     preparers = _preparers(model, with_pk)
     ops, alias = connection.ops, connection.alias  # `connection` is a proxy: ~1 µs a look
+    table = model._meta.db_table
     unnest = len(objects) > 1 and _unnestable(model, with_pk)
-    cursor = connection.cursor()
-    try:
-        for start in range(0, len(objects), _CHUNK):
-            chunk = objects[start : start + _CHUNK]
-            rows: list[list[Any]] = []
-            for obj in chunk:
-                row = []
-                for field, attname, plain, prepare in preparers:
-                    value = getattr(obj, attname) if plain else field.pre_save(obj, add=True)
-                    if type(value) not in plain:
-                        value = prepare(value, ops)
-                    row.append(value)
-                rows.append(row)
-            if unnest:
-                params = [list(column) for column in zip(*rows, strict=True)]
-            else:
-                params = [value for row in rows for value in row]
-            returning = return_ids and not with_pk
-            sql = _insert_sql(model, with_pk, UNNEST if unnest else len(chunk), returning)
-            cursor.execute(sql, params)
-            if returning:
-                if pipelines.when_answered(partial(_read_ids, cursor, chunk)):
-                    cursor = connection.cursor()  # that one's answer is read later
-                else:
-                    _read_ids(cursor, chunk, close=False)
-            for obj in chunk:
-                obj._state.adding = False
-                obj._state.db = alias
-    finally:
-        # As Django's own `with cursor` does: a failure to close is not the error.
-        with suppress(connection.Database.Error):  # type: ignore[attr-defined]
-            cursor.close()
+    returning = return_ids and not with_pk
+    for start in range(0, len(objects), _CHUNK):
+        chunk = objects[start : start + _CHUNK]
+        rows: list[list[Any]] = []
+        for obj in chunk:
+            row = []
+            for field, attname, plain, prepare in preparers:
+                value = getattr(obj, attname) if plain else field.pre_save(obj, add=True)
+                if type(value) not in plain:
+                    value = prepare(value, ops)
+                row.append(value)
+            rows.append(row)
+        if unnest:
+            params = [list(column) for column in zip(*rows, strict=True)]
+        else:
+            params = [value for row in rows for value in row]
+        sql = _insert_sql(model, with_pk, UNNEST if unnest else len(chunk), returning)
+        # In a pipelined() block (PostgreSQL), sent with the block's other writes
+        # and the ids set at its end.
+        pipelines.write(
+            sql, params, table=table, on_rows=partial(_set_ids, chunk) if returning else None
+        )
+        for obj in chunk:
+            obj._state.adding = False
+            obj._state.db = alias
     return objects
 
 
-def _read_ids(cursor: Any, chunk: Sequence[Model], close: bool = True) -> None:
+def _set_ids(objects: Sequence[Model], returned: list[tuple[Any, ...]]) -> None:
     """Set the ids an INSERT … RETURNING gave to the objects it inserted."""
-    try:
-        for obj, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
-            obj.pk = pk
-    finally:
-        if close:
-            cursor.close()
+    for obj, (pk,) in zip(objects, returned, strict=True):
+        obj.pk = pk
 
 
 class Prepared(Generic[M]):
@@ -360,18 +349,13 @@ class Prepared(Generic[M]):
             setattr(self.instance, attname, late[attname])
             value = late[attname] if plain else field.pre_save(self.instance, add=True)
             params[position] = value if type(value) in plain else prepare(value, ops)
-        cursor: Any = connection.cursor()
-        try:
-            cursor.execute(_insert_sql(model, False, 1, True), params)
-            # In a pipelined() block (PostgreSQL) the id is set at its end.
-            if pipelines.when_answered(partial(_read_ids, cursor, [self.instance])):
-                cursor = None  # closed once its answer is read
-            else:
-                _read_ids(cursor, [self.instance], close=False)
-        finally:
-            if cursor is not None:
-                with suppress(connection.Database.Error):  # type: ignore[attr-defined]
-                    cursor.close()
+        # In a pipelined() block (PostgreSQL) the id is set at its end.
+        pipelines.write(
+            _insert_sql(model, False, 1, True),
+            params,
+            table=model._meta.db_table,
+            on_rows=partial(_set_ids, [self.instance]),
+        )
         self.instance._state.adding = False
         self.instance._state.db = connection.alias
         return self.instance

@@ -3,7 +3,8 @@ a queued write stores, and what a failing one raises, must be what it would have
 been sent alone."""
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from crmdp.backends import rows
 from crmdp.backends.pipelines import pipelined
@@ -50,3 +51,53 @@ def test_postgres_statements_are_prepared_unless_the_url_says_not():
     assert postgres_options({"prepare_threshold": "2"})["prepare_threshold"] == 2
     off = postgres_options({"server_side_binding": "false"})
     assert (off["server_side_binding"], off["prepare_threshold"]) == (False, None)
+
+
+def _statements_sent(block) -> list[str]:  # type: ignore[no-untyped-def]
+    with CaptureQueriesContext(connection) as captured:
+        block()
+    return [query["sql"] for query in captured.captured_queries]
+
+
+def test_writes_to_different_tables_go_as_one_statement_and_keep_their_links(org):
+    def block() -> None:
+        with transaction.atomic(), pipelined():
+            customer = rows.build(Customer, org=org, kind=Kind.CONTACT, number=3, name="Lan")
+            customer.id = Customer.objects.order_by("-id").values_list("id", flat=True).first()
+            customer.id = (customer.id or 0) + 1000
+            rows.insert([customer])
+            # A line about the customer inserted by the other clause of the statement
+            # (its foreign key is checked at COMMIT: Django's are deferred).
+            line = rows.build(HistoryEntry, org=org, customer=customer, text="created.")
+            rows.insert([line], return_ids=True)
+        assert line.pk is not None
+        state["line"] = line
+
+    state: dict[str, HistoryEntry] = {}
+    sent = _statements_sent(block)
+    writes = [sql for sql in sent if not sql.startswith(("SELECT", "SAVEPOINT", "RELEASE"))]
+    if connection.vendor == "postgresql":
+        assert len(writes) == 1 and writes[0].startswith("WITH w0 AS (INSERT")
+    else:
+        assert len(writes) == 2
+    line = HistoryEntry.objects.get(pk=state["line"].pk)
+    assert (line.customer.name, line.text) == ("Lan", "created.")
+
+
+def test_a_statement_of_the_orm_in_a_block_runs_after_the_writes_held_before_it(org):
+    customer = rows.build(Customer, org=org, kind=Kind.CONTACT, number=4, name="Lan")
+    with transaction.atomic(), pipelined():
+        rows.insert([customer], return_ids=True)
+        rows.insert([rows.build(HistoryEntry, org=org, text="held.")])
+        # Sent only once the held writes are: otherwise it would find no row.
+        Customer.objects.filter(org=org, number=4).update(name="Mai")
+    assert Customer.objects.get(org=org, number=4).name == "Mai"
+    assert HistoryEntry.objects.filter(org=org, text="held.").exists()
+
+
+def test_a_failing_clause_fails_the_whole_statement_and_nothing_stays(org):
+    with pytest.raises(IntegrityError), transaction.atomic(), pipelined():
+        rows.insert([rows.build(Customer, org=org, kind=Kind.CONTACT, number=5, name="Lan")])
+        # Another table, so the same statement: a line without its text.
+        rows.insert([rows.build(HistoryEntry, org=org, text=None)])
+    assert not Customer.objects.filter(org=org, number=5).exists()
