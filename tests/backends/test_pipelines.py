@@ -6,7 +6,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from crmdp.backends import rows
+from crmdp.backends import pipelines, rows
 from crmdp.backends.pipelines import pipelined
 from crmdp.customers.models import Customer, Kind
 from crmdp.history.models import HistoryEntry
@@ -101,3 +101,28 @@ def test_a_failing_clause_fails_the_whole_statement_and_nothing_stays(org):
         # Another table, so the same statement: a line without its text.
         rows.insert([rows.build(HistoryEntry, org=org, text=None)])
     assert not Customer.objects.filter(org=org, number=5).exists()
+
+
+@pytest.mark.parametrize(("ids", "statements"), [(20, 1), (30, 2)])
+def test_a_statement_is_cut_where_psycopg_would_parse_it_anew_each_time(org, ids, statements):
+    # psycopg keeps a statement's parsing only up to 50 parameters: 26 + 20 go as one
+    # statement, 26 + 30 as two.
+    lines = ", ".join(["(%s, CURRENT_TIMESTAMP, %s)"] * 13)
+    marks = ", ".join(["%s"] * ids)
+
+    def block() -> None:
+        with transaction.atomic(), pipelined():
+            pipelines.write(
+                f"INSERT INTO history_historyentry (org_id, at, text) VALUES {lines}",
+                [value for n in range(13) for value in (org.id, f"line {n}")],
+                table="history_historyentry",
+            )
+            pipelines.write(
+                f"UPDATE customers_customer SET name = name WHERE id IN ({marks})",
+                list(range(ids)),
+                table="customers_customer",
+            )
+
+    sent = [sql for sql in _statements_sent(block) if sql.startswith(("WITH", "INSERT", "UPDATE"))]
+    assert len(sent) == (statements if connection.vendor == "postgresql" else 2)
+    assert HistoryEntry.objects.filter(org=org, text__startswith="line ").count() == 13
