@@ -1,10 +1,4 @@
-"""Fewer indexes on the tables every delivery writes (issue 19): a foreign key
-whose column another index starts with loses its own, and one that most rows
-leave empty gets a partial index instead (see the models' Meta).
-
-The fields change in the migration state only; in the database the old indexes
-are dropped by name. Django's AlterField would rebuild each table on SQLite, once
-per field, copying every row."""
+"""Fewer indexes on the tables every delivery writes: see history.0004_fewer_indexes."""
 
 import django.db.models.deletion
 from django.conf import settings
