@@ -149,9 +149,12 @@ class _Block:
             sql += " " + last.sql
         params = [*chain.from_iterable(w.params for w in clauses), *last.params]
         self.sending = True
+        cursor = connection.cursor()
         try:
-            cursor = connection.cursor()
             cursor.execute(sql, params)
+        except BaseException:
+            _close(cursor)
+            raise
         finally:
             self.sending = False
         on_rows = last.on_rows
