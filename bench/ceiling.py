@@ -46,6 +46,8 @@ class Sql:
         if self.engine == "sqlite":
             path = database.data_dir / "crmdp.sqlite3.writelock"
             self.lock = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            self.wal = database.data_dir / "crmdp.sqlite3-wal"
+            self.syncs_after_commit = database.syncs_after_commit
 
     def q(self, sql: str) -> str:
         return sql.replace("%s", self.mark)
@@ -69,6 +71,12 @@ class Sql:
         self.connection.execute("COMMIT")
         if self.engine == "sqlite":
             fcntl.flock(self.lock, fcntl.LOCK_UN)
+            if self.syncs_after_commit:  # as the product: durable, outside the lock
+                wal = os.open(self.wal, os.O_RDONLY)
+                try:
+                    os.fdatasync(wal)
+                finally:
+                    os.close(wal)
 
     def run(self, sql: str, params: tuple[Any, ...]) -> None:
         self.connection.execute(self.q(sql), params)

@@ -36,6 +36,16 @@ class Database:
             raise RuntimeError(f"crmdp {' '.join(args)} failed:\n{done.stderr}")
         return done.stdout
 
+    @property
+    def synchronous(self) -> str:
+        return os.environ.get("CRMDP_SQLITE_SYNCHRONOUS", "FULL").strip().upper() or "FULL"
+
+    @property
+    def syncs_after_commit(self) -> bool:
+        """Whether a commit is synced after the write lock is released, as the
+        product does with CRMDP_SQLITE_SYNCHRONOUS=FULL (crmdp/backends/sqlite)."""
+        return self.engine == "sqlite" and self.synchronous == "FULL"
+
     def connect(self) -> Any:
         """A raw DB-API connection (the same drivers Django uses)."""
         if self.engine == "sqlite":
@@ -43,9 +53,10 @@ class Database:
                 self.data_dir / "crmdp.sqlite3", timeout=30, isolation_level=None
             )
             connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute(
-                f"PRAGMA synchronous={os.environ.get('CRMDP_SQLITE_SYNCHRONOUS', 'FULL')}"
-            )
+            # As the product: FULL is NORMAL in SQLite and a sync of the WAL after
+            # each commit (the ceiling's Sql.commit makes it).
+            pragma = "NORMAL" if self.syncs_after_commit else self.synchronous
+            connection.execute(f"PRAGMA synchronous={pragma}")
             return connection
         import psycopg
 

@@ -157,11 +157,29 @@ def postgres_options(given: dict[str, str]) -> dict[str, object]:
     return options
 
 
+def sqlite_synchronous() -> str:
+    """CRMDP_SQLITE_SYNCHRONOUS, one of SQLite's levels. A value that is none of
+    them stops the start: SQLite would read it as NORMAL, less durable than asked."""
+    value = env("CRMDP_SQLITE_SYNCHRONOUS", "FULL").strip().upper() or "FULL"
+    if value not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
+        raise ImproperlyConfigured(
+            f"CRMDP_SQLITE_SYNCHRONOUS must be OFF, NORMAL, FULL or EXTRA, not {value!r}"
+        )
+    return value
+
+
 def sqlite_database(path: Path) -> dict[str, object]:
+    synchronous = sqlite_synchronous()
+    # FULL: SQLite commits at NORMAL (no sync inside COMMIT, under the write lock)
+    # and the backend syncs the WAL after releasing the lock, before the request is
+    # answered: as durable, and writers no longer queue behind each other's syncs.
+    sync_after_commit = synchronous == "FULL"
+    sqlite_pragma = "NORMAL" if sync_after_commit else synchronous
     return {
         # Django's SQLite backend, with writers queued by flock() (see its docstring).
         "ENGINE": "crmdp.backends.sqlite",
         "NAME": str(path),
+        "SYNC_AFTER_COMMIT": sync_after_commit,  # read by crmdp.backends.sqlite
         # Persistent here too: each web thread keeps its connection. With one per
         # request (Django's default for SQLite), several processes on one file
         # failed requests in bursts with "disk I/O error" (SQLITE_IOERR_SHORT_READ,
@@ -179,7 +197,7 @@ def sqlite_database(path: Path) -> dict[str, object]:
             "timeout": env_int("CRMDP_SQLITE_BUSY_TIMEOUT", 20),
             "init_command": (
                 "PRAGMA journal_mode=WAL;"
-                f"PRAGMA synchronous={env('CRMDP_SQLITE_SYNCHRONOUS', 'FULL')};"
+                f"PRAGMA synchronous={sqlite_pragma};"
                 "PRAGMA foreign_keys=ON;"
                 "PRAGMA temp_store=MEMORY;"
                 "PRAGMA cache_size=-65536;"
