@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crmdp.backends.sqlite import commit_durability
+
 ROOT = Path(__file__).resolve().parents[1]
 CRMDP = [sys.executable, "-m", "crmdp"]
 PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
@@ -37,14 +39,15 @@ class Database:
         return done.stdout
 
     @property
-    def synchronous(self) -> str:
-        return os.environ.get("CRMDP_SQLITE_SYNCHRONOUS", "FULL").strip().upper() or "FULL"
+    def durability(self) -> tuple[str, bool]:
+        """SQLite's `PRAGMA synchronous` and whether a commit is synced after the
+        write lock is released, as the product commits (crmdp.backends.sqlite)."""
+        level = os.environ.get("CRMDP_SQLITE_SYNCHRONOUS", "FULL").strip().upper() or "FULL"
+        return commit_durability(level)
 
     @property
     def syncs_after_commit(self) -> bool:
-        """Whether a commit is synced after the write lock is released, as the
-        product does with CRMDP_SQLITE_SYNCHRONOUS=FULL (crmdp/backends/sqlite)."""
-        return self.engine == "sqlite" and self.synchronous == "FULL"
+        return self.engine == "sqlite" and self.durability[1]
 
     def connect(self) -> Any:
         """A raw DB-API connection (the same drivers Django uses)."""
@@ -53,10 +56,8 @@ class Database:
                 self.data_dir / "crmdp.sqlite3", timeout=30, isolation_level=None
             )
             connection.execute("PRAGMA journal_mode=WAL")
-            # As the product: FULL is NORMAL in SQLite and a sync of the WAL after
-            # each commit (the ceiling's Sql.commit makes it).
-            pragma = "NORMAL" if self.syncs_after_commit else self.synchronous
-            connection.execute(f"PRAGMA synchronous={pragma}")
+            # As the product (the sync after each commit is the ceiling's Sql.commit).
+            connection.execute(f"PRAGMA synchronous={self.durability[0]}")
             return connection
         import psycopg
 

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from crmdp.backends import sqlite
 from crmdp.lib.netaddr import parse_networks
 
 
@@ -161,7 +162,7 @@ def sqlite_synchronous() -> str:
     """CRMDP_SQLITE_SYNCHRONOUS, one of SQLite's levels. A value that is none of
     them stops the start: SQLite would read it as NORMAL, less durable than asked."""
     value = env("CRMDP_SQLITE_SYNCHRONOUS", "FULL").strip().upper() or "FULL"
-    if value not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
+    if value not in sqlite.LEVELS:
         raise ImproperlyConfigured(
             f"CRMDP_SQLITE_SYNCHRONOUS must be OFF, NORMAL, FULL or EXTRA, not {value!r}"
         )
@@ -169,12 +170,10 @@ def sqlite_synchronous() -> str:
 
 
 def sqlite_database(path: Path) -> dict[str, object]:
-    synchronous = sqlite_synchronous()
     # FULL: SQLite commits at NORMAL (no sync inside COMMIT, under the write lock)
     # and the backend syncs the WAL after releasing the lock, before the request is
     # answered: as durable, and writers no longer queue behind each other's syncs.
-    sync_after_commit = synchronous == "FULL"
-    sqlite_pragma = "NORMAL" if sync_after_commit else synchronous
+    sqlite_pragma, sync_after_commit = sqlite.commit_durability(sqlite_synchronous())
     return {
         # Django's SQLite backend, with writers queued by flock() (see its docstring).
         "ENGINE": "crmdp.backends.sqlite",

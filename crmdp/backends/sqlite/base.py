@@ -119,9 +119,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self._wal_index: int | None = None  # the -shm file's descriptor, to read
         self._sqlite_checkpoints = False  # handed back to SQLite (_checkpoint_by_sqlite)
 
+    @property
+    def _syncs_commits(self) -> bool:
+        """Whether crmdp syncs commits, after the flock (settings.sqlite_database).
+        Asked each time: the test runner renames the database after connecting."""
+        return bool(self.settings_dict.get("SYNC_AFTER_COMMIT")) and not self.is_in_memory_db()
+
     def create_cursor(self, name: str | None = None) -> Any:
         cursor = self.connection.cursor(factory=_Cursor)
-        if self.settings_dict.get("SYNC_AFTER_COMMIT") and not self.is_in_memory_db():
+        if self._syncs_commits:
             cursor.sync_wal = self._sync_wal
         return cursor
 
@@ -190,7 +196,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         finally:
             self._release_write_lock()
         if wrote:
-            if self.settings_dict.get("SYNC_AFTER_COMMIT"):
+            if self._syncs_commits:
                 self._sync_wal()
             self._checkpoint(locked=False)
 
@@ -208,8 +214,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
         A failed sync raises: the commit is then visible to others but may not
         survive a power cut, and the caller must not report it as done."""
-        if self.is_in_memory_db():
-            return
         try:
             wal = os.open(f"{self.settings_dict['NAME']}-wal", os.O_RDONLY)
         except FileNotFoundError:
